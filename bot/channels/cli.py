@@ -1,0 +1,79 @@
+"""The terminal channel: one line in, the engine's plain-text replies out; every answer saved as it is given."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.engine.replies import Reply
+from bot.intake import Intake
+
+CHANNEL = "cli"
+
+
+def run_chat(
+    intake: Intake,
+    target: str | None,
+    resume: str | None,
+    out: Path | None,
+    today: dt.date | None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> int:
+    if resume:
+        app = intake.store.by_resume_code(resume)
+        if app is None:
+            print(f"续填码 {resume} 不存在，请核对。", file=stdout)
+            return 2
+        replies = intake.handle(app.id, {"type": "command", "name": "start"}, CHANNEL, today)
+        print(f"已找到您的填写（续填码 {app.resume_code}），从上次的位置继续。", file=stdout)
+    elif target:
+        app, replies = intake.start(target, CHANNEL, today)
+        print(
+            f"续填码：{app.resume_code}（中途退出后用 shenbao chat --resume {app.resume_code} 继续）",
+            file=stdout,
+        )
+    else:
+        print("请给出申报批次编号，例如：shenbao chat cq_hgzy_2023", file=stdout)
+        return 2
+    _show(replies, stdout)
+    while True:
+        print("> ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:
+            print(f"\n已保存。用 shenbao chat --resume {app.resume_code} 继续。", file=stdout)
+            return 0
+        text = line.rstrip("\n")
+        path = Path(text.strip().strip("'\""))
+        question = _current(intake, app.id)
+        if question == "image" and text.strip() and path.is_file():
+            replies = intake.upload(app.id, path.read_bytes(), CHANNEL, path.name, today)
+        else:
+            replies = intake.handle(app.id, {"type": "text", "text": text}, CHANNEL, today)
+        _show(replies, stdout)
+        if any(r.kind == "done" for r in replies):
+            _write_outputs(intake, app.id, out or Path("out") / app.resume_code, today, stdout)
+
+
+def _current(intake: Intake, app_id: str) -> str | None:
+    slot = intake.current_slot(app_id)
+    return slot.info.field.type if slot is not None and slot.info is not None else None
+
+
+def _show(replies: list[Reply], stdout: TextIO) -> None:
+    for reply in replies:
+        print(reply.text, file=stdout)
+        print(file=stdout)
+
+
+def _write_outputs(intake: Intake, app_id: str, out: Path, today: dt.date | None, stdout: TextIO) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for doc in intake.documents(app_id, today):
+        (out / doc.filename).write_bytes(doc.data)
+        print(f"已生成：{out / doc.filename}", file=stdout)
+    checklist = intake.checklist(app_id, today)
+    (out / "checklist.md").write_text(checklist.markdown(), encoding="utf-8")
+    print(checklist.text(), file=stdout)
+    print(f"清单已保存：{out / 'checklist.md'}", file=stdout)

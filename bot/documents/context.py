@@ -1,0 +1,55 @@
+"""What a template sees: every answer formatted as it is written on paper, plus computed and outcome values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.campaign import Campaign
+from bot.engine.evaluate import Evaluation, fill
+from bot.engine.program import FieldInfo, FormProgram
+from bot.engine.spec import DateField, DocumentSpec, FileField, ImageField, YearMonthField
+
+
+def paper_value(info: FieldInfo, value: Any) -> Any:
+    """An answer as written on the official form (dates with dots, yes/no in words)."""
+    if value is None or isinstance(info.field, ImageField | FileField):
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(info.field, DateField | YearMonthField) and isinstance(value, str):
+        return value.replace("-", ".")
+    return str(value)
+
+
+def template_context(
+    program: FormProgram, ev: Evaluation, document: DocumentSpec, campaign: Campaign | None
+) -> dict[str, Any]:
+    answers = ev.values
+    context: dict[str, Any] = {}
+    for key in program.items:
+        if key in program.groups:
+            group = program.groups[key]
+            rows = answers.get(key) or []
+            context[key] = [{c.id: paper_value(c, row.get(c.id)) for c in group.columns} for row in rows]
+        else:
+            context[key] = paper_value(program.fields[key], answers.get(key))
+    for name, _ in program.computed:
+        value = ev.values.get(name)
+        context[name] = "" if value is None else paper_value_plain(value)
+    for name in program.spec.outcomes:
+        context[name] = ev.outcomes.get(name, "")
+    shown = {**ev.values, **{k: v for k, v in context.items() if isinstance(v, str)}}
+    for name, text in document.values.items():
+        context[name] = fill(text, shown).strip()
+    context["institution"] = campaign.institution if campaign else ""
+    return context
+
+
+def paper_value_plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)

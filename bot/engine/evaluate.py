@@ -1,0 +1,193 @@
+"""What follows from the answers so far: which questions apply, computed values, rule findings, outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import cel
+
+from bot.engine.campaign import Campaign
+from bot.engine.expressions import make_context, truthy, value_of
+from bot.engine.program import FieldInfo, FormProgram, GroupInfo
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    outcome: str
+    message: str
+    basis: str
+    suggest: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "outcome": self.outcome,
+            "message": self.message,
+            "basis": self.basis,
+            "suggest": self.suggest,
+        }
+
+
+@dataclass
+class Evaluation:
+    context: cel.Context
+    values: dict[str, Any]
+    applicable: dict[str, bool]
+    settled: set[str]
+    findings: list[Finding]
+    outcomes: dict[str, str]
+
+    @property
+    def ineligible(self) -> list[Finding]:
+        return [f for f in self.findings if f.outcome == "ineligible"]
+
+
+def base_values(
+    program: FormProgram, answers: dict[str, Any], today: dt.date, campaign: Campaign | None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "today": today.isoformat(),
+        "campaign": campaign.as_context() if campaign else {},
+    }
+    for key in program.fields:
+        if key in answers:
+            values[key] = answers[key]
+        elif "." not in key:
+            values[key] = None
+    for key in program.groups:
+        values[key] = [_row_value(program.groups[key], row) for row in answers.get(key) or []]
+    for name, _ in program.computed:
+        values[name] = None
+    for name in program.spec.outcomes:
+        values[name] = None
+    return values
+
+
+def _row_value(group: GroupInfo, row: dict[str, Any]) -> dict[str, Any]:
+    return {c.id: row.get(c.id) for c in group.columns}
+
+
+def evaluate(
+    program: FormProgram,
+    state: dict[str, Any],
+    today: dt.date,
+    campaign: Campaign | None = None,
+) -> Evaluation:
+    answers: dict[str, Any] = state.get("answers", {})
+    skipped = set(state.get("skipped", []))
+    closed = set(state.get("closed", []))
+    values = base_values(program, answers, today, campaign)
+    context = make_context(values)
+    _compute(program, values, context)
+    applicable: dict[str, bool] = {}
+    for key in program.items:
+        ok = _applies(program, key, context)
+        applicable[key] = ok
+        if not ok:
+            values[key] = [] if key in program.groups else None
+            context.add_variable(key, values[key])
+    _compute(program, values, context)
+    settled = _settled(program, answers, skipped, closed, applicable)
+    findings, outcomes = _rules(program, context, values, settled)
+    for name, value in outcomes.items():
+        values[name] = value
+        context.add_variable(name, value)
+    return Evaluation(context, values, applicable, settled, findings, outcomes)
+
+
+def _compute(program: FormProgram, values: dict[str, Any], context: cel.Context) -> None:
+    for name, expr in program.computed:
+        values[name] = value_of(expr, context)
+        context.add_variable(name, values[name])
+
+
+def _applies(program: FormProgram, key: str, context: cel.Context) -> bool:
+    if key in program.groups:
+        when = program.groups[key].when
+        return when is None or truthy(when, context)
+    info = program.fields[key]
+    return all(e is None or truthy(e, context) for e in (info.section_when, info.when))
+
+
+def field_applies(info: FieldInfo, context: cel.Context) -> bool:
+    return all(e is None or truthy(e, context) for e in (info.section_when, info.when))
+
+
+def _settled(
+    program: FormProgram,
+    answers: dict[str, Any],
+    skipped: set[str],
+    closed: set[str],
+    applicable: dict[str, bool],
+) -> set[str]:
+    settled: set[str] = set()
+    for key in program.items:
+        if not applicable[key]:
+            inputs = _when_inputs(program, key)
+            if inputs <= settled:
+                settled.add(key)
+        elif key in program.groups:
+            if key in closed:
+                settled.add(key)
+        elif key in answers or key in skipped:
+            settled.add(key)
+    return settled
+
+
+def _when_inputs(program: FormProgram, key: str) -> set[str]:
+    exprs = [program.groups[key].when] if key in program.groups else []
+    if key in program.fields:
+        info = program.fields[key]
+        exprs = [info.section_when, info.when]
+    names: set[str] = set()
+    for expr in exprs:
+        if expr is not None:
+            for name in expr.names:
+                names |= set(program.computed_inputs.get(name, {name}))
+    return {n for n in names if n in program.fields or n in program.groups}
+
+
+def _rules(
+    program: FormProgram, context: cel.Context, values: dict[str, Any], settled: set[str]
+) -> tuple[list[Finding], dict[str, str]]:
+    findings: list[Finding] = []
+    outcomes: dict[str, str] = {}
+    for compiled in program.rules:
+        if not compiled.inputs <= settled or not truthy(compiled.expr, context):
+            continue
+        rule = compiled.rule
+        for name, text in rule.set.items():
+            outcomes.setdefault(name, fill(text, values))
+        if rule.message:
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    outcome=rule.outcome,
+                    message=fill(rule.message, values),
+                    basis=program.basis_text(rule.basis),
+                    suggest=fill(rule.suggest, values) if rule.suggest else None,
+                )
+            )
+    return findings, outcomes
+
+
+def fill(text: str, values: dict[str, Any]) -> str:
+    """Replace {name} with a value; nothing else is interpreted."""
+
+    def one(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, list):
+            return "、".join(str(v) for v in value)
+        return str(value)
+
+    return _PLACEHOLDER.sub(one, text)

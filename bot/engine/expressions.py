@@ -1,0 +1,163 @@
+"""CEL expressions: compilation, the names they read, and the domain functions they may call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import cel
+
+from bot.engine import identifiers
+from bot.engine.workdays import WorkCalendar
+
+BUILTIN_NAMES: frozenset[str] = frozenset({"today", "campaign"})
+_MACRO_VAR = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
+
+
+class ExpressionError(ValueError):
+    """An expression that does not compile; `column` is 1-based within the expression."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def _parse_date(value: object) -> dt.date | None:
+    if not isinstance(value, str) or len(value) < 7:
+        return None
+    text = value if len(value) >= 10 else value[:7] + "-01"
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def months_between(start: object, end: object) -> int | None:
+    """Full calendar months from `start` to `end` (dates or year-months as ISO text)."""
+    a, b = _parse_date(start), _parse_date(end)
+    if a is None or b is None:
+        return None
+    months = (b.year - a.year) * 12 + (b.month - a.month)
+    if b.day < a.day and len(str(start)) >= 10 and len(str(end)) >= 10:
+        months -= 1
+    return months
+
+
+def years_between(start: object, end: object) -> int | None:
+    """Full years from `start` to `end`; negative when `end` is earlier."""
+    months = months_between(start, end)
+    return None if months is None else int(months / 12) if months >= 0 else -((-months + 11) // 12)
+
+
+def age_on(birth: object, day: object) -> int | None:
+    return years_between(birth, day)
+
+
+def id_birth(value: object) -> str | None:
+    return identifiers.id_birth(value) if isinstance(value, str) else None
+
+
+def id_birth_month(value: object) -> str | None:
+    return identifiers.id_birth_month(value) if isinstance(value, str) else None
+
+
+def id_gender(value: object) -> str | None:
+    return identifiers.id_gender(value) if isinstance(value, str) else None
+
+
+_CALENDAR: list[WorkCalendar] = [WorkCalendar()]
+
+
+def use_calendar(calendar: WorkCalendar) -> None:
+    """The working-day calendar `workdays_between` uses (holiday overrides loaded at start-up)."""
+    _CALENDAR[0] = calendar
+
+
+def _workdays_between(start: object, end: object) -> int | None:
+    a, b = _parse_date(start), _parse_date(end)
+    if a is None or b is None:
+        return None
+    return _CALENDAR[0].workdays_between(a, b)
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "years_between": years_between,
+    "months_between": months_between,
+    "age_on": age_on,
+    "workdays_between": _workdays_between,
+    "id_birth": id_birth,
+    "id_birth_month": id_birth_month,
+    "id_gender": id_gender,
+}
+
+# CEL's own functions and macros that an author may call.
+CEL_FUNCTIONS: frozenset[str] = frozenset(
+    {"size", "has", "all", "exists", "exists_one", "map", "filter", "int", "double", "string", "matches"}
+    | {"contains", "startsWith", "endsWith", "type", "bool", "uint", "max", "min"}
+)
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A compiled expression and the names it reads."""
+
+    source: str
+    program: cel.Program
+    names: frozenset[str]
+
+    def run(self, context: cel.Context) -> Any:
+        return self.program.execute(context)
+
+
+def compile_expr(source: str) -> Expr:
+    try:
+        program = cel.compile(source)
+    except (ValueError, RuntimeError) as exc:
+        raise ExpressionError(_syntax_message(str(exc)), _syntax_column(str(exc))) from None
+    bound = set(_MACRO_VAR.findall(source))
+    names = frozenset(n for n in program.variables() if n not in bound)
+    unknown = [f for f in program.functions() if _is_named_function(f) and f not in FUNCTIONS]
+    unknown = [f for f in unknown if f not in CEL_FUNCTIONS]
+    if unknown:
+        allowed = "、".join(sorted(FUNCTIONS))
+        raise ExpressionError(
+            f"未知函数 {unknown[0]!r}；可用的函数：{allowed}（以及 CEL 自带的 size、has 等）"
+        )
+    return Expr(source=source, program=program, names=names)
+
+
+def _is_named_function(name: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z_]\w*", name))
+
+
+def _syntax_message(raw: str) -> str:
+    detail = raw.split("ERROR:", 1)[-1].split("\n", 1)[0]
+    detail = re.sub(r"^\s*<input>:\d+:\d+:\s*", "", detail)
+    return f"表达式语法错误：{detail.strip()}"
+
+
+def _syntax_column(raw: str) -> int | None:
+    found = re.search(r"<input>:\d+:(\d+)", raw)
+    return int(found.group(1)) if found else None
+
+
+def make_context(variables: Mapping[str, Any]) -> cel.Context:
+    return cel.Context(dict(variables), FUNCTIONS)
+
+
+def truthy(expr: Expr, context: cel.Context) -> bool:
+    """Evaluate a condition; an expression that cannot be evaluated yet (null inputs) is false."""
+    try:
+        return expr.run(context) is True
+    except (RuntimeError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+
+
+def value_of(expr: Expr, context: cel.Context) -> Any:
+    try:
+        return expr.run(context)
+    except (RuntimeError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None

@@ -1,0 +1,609 @@
+"""step(program, state, event) -> (state, replies): the whole conversation as one pure function."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.engine import replies as r
+from bot.engine.campaign import Campaign
+from bot.engine.commands import Command, parse_command
+from bot.engine.evaluate import Evaluation, evaluate
+from bot.engine.expressions import truthy, value_of
+from bot.engine.program import FieldInfo, FormProgram
+from bot.engine.replies import Reply
+from bot.engine.review import review_reply
+from bot.engine.slots import answered_items, next_slot, progress
+from bot.engine.spec import IdNumberField
+from bot.engine.state import Session, Slot, new_state, parse_key
+from bot.engine.values import NO_WORDS as _NO
+from bot.engine.values import YES_WORDS, Invalid, display, parse, parse_file, parse_plain_id
+
+Event = dict[str, Any]
+CONFIRM = frozenset({"确认", "提交", "确认提交", "是", "对", "好", "y", "yes", "ok"})
+
+
+class Step:
+    """One step's work; `run()` returns the new state and the replies."""
+
+    def __init__(
+        self, program: FormProgram, state: dict[str, Any], today: dt.date, campaign: Campaign | None
+    ) -> None:
+        self.program = program
+        self.today = today
+        self.campaign = campaign
+        self.s = Session(state if state else new_state(program))
+        self.out: list[Reply] = []
+        self.ev = self._evaluate()
+
+    def _evaluate(self) -> Evaluation:
+        return evaluate(self.program, self.s.view(), self.today, self.campaign)
+
+    def run(self, event: Event) -> tuple[dict[str, Any], list[Reply]]:
+        kind = event.get("type")
+        if kind == "start" or not self.s.data.get("started"):
+            self.s.data["started"] = True
+            self._intro()
+            if kind in ("start", "text") and (kind == "start" or parse_command(str(event.get("text", "")))):
+                self._advance()
+                return self.s.dump(), self.out
+        if kind == "text":
+            text = str(event.get("text", ""))
+            command = parse_command(text)
+            if command is not None:
+                self._command(command)
+            else:
+                self._text(text)
+        elif kind == "file":
+            self._file(event)
+        elif kind == "command":
+            self._command(Command(str(event.get("name", "")), str(event.get("arg", ""))))
+        else:
+            self.out.append(r.notice("没有识别到内容，请发送文字回答。"))
+            self._advance(repeat=True)
+        return self.s.dump(), self.out
+
+    # -- conversation flow -------------------------------------------------
+
+    def _intro(self) -> None:
+        spec = self.program.spec
+        lines = [f"您好！这里是《{spec.title}》在线填报。"]
+        if self.campaign is not None:
+            c = self.campaign
+            lines.append(f"受理机构：{c.institution}；材料截止：{c.deadline:%Y年%m月%d日}。")
+            if c.is_closed(self.today):
+                lines.append(
+                    f"注意：本批次已于 {c.deadline:%Y年%m月%d日} 截止。您仍可自查资格并填写，提交前请先与受理机构确认。"
+                )
+        if spec.intro:
+            lines.append(spec.intro.strip())
+        lines.append("随时可回复：上一步、跳过、修改、查看、重新开始、帮助。")
+        self.out.append(r.notice("\n".join(lines), intro=True))
+
+    def _advance(self, repeat: bool = False) -> None:
+        """Say what comes next: an ineligibility stop, the next question, or the review."""
+        mode = self.s.mode
+        if mode in ("done", "stopped"):
+            if repeat:
+                self.out.append(self._closing_hint())
+            return
+        blocking = self.ev.ineligible
+        if blocking and not self.s.data.get("editing"):
+            self.s.mode = "ineligible"
+            self.out.append(self._ineligible_prompt())
+            return
+        slot = next_slot(self.program, self.s, self.ev)
+        if slot is None:
+            self.s.mode = "review"
+            self.out.append(review_reply(self.program, self.s.answers, self.ev, final=True))
+            return
+        self.s.mode = "asking"
+        self.out.append(self._question(slot))
+
+    def _question(self, slot: Slot) -> Reply:
+        if slot.is_more:
+            assert slot.group is not None
+            group = self.program.groups[slot.group]
+            count = len(self.s.answers.get(slot.group) or [])
+            repeat = group.section.repeat
+            assert repeat is not None
+            prompt = repeat.more_prompt or f"已填写 {count} 条{group.section.title}。还要再添加一条吗？"
+            more = r.question(
+                None,
+                slot.key,
+                prompt,
+                progress=progress(self.program, self.s, self.ev),
+                section=group.section.title,
+                choices=("是", "否"),
+                optional=False,
+                current=None,
+                suggested=None,
+                pending=None,
+            )
+            more.data["rows"] = count
+            return more
+        info = slot.info
+        assert info is not None
+        prompt = info.field.prompt
+        section = info.section.title
+        if slot.group is not None and slot.row is not None:
+            section = f"{section} 第{slot.row + 1}条"
+        current = None
+        if self.s.has(slot):
+            current = display(info, self.s.get(slot))
+        elif slot.key in self.s.previous:
+            current = display(info, self.s.previous[slot.key])
+        return r.question(
+            info,
+            slot.key,
+            prompt,
+            progress=progress(self.program, self.s, self.ev),
+            section=section,
+            choices=info.choices,
+            optional=not info.field.required,
+            current=current,
+            suggested=self._suggested(info, slot),
+            pending=self.s.pending.get(slot.key),
+        )
+
+    def _suggested(self, info: FieldInfo, slot: Slot) -> str | None:
+        if info.derive is None or slot.group is not None:
+            return None
+        value = value_of(info.derive, self.ev.context)
+        if value is None or (info.choices and value not in info.choices):
+            return None
+        return str(value)
+
+    def _ineligible_prompt(self) -> Reply:
+        lines = []
+        for item in self.ev.ineligible:
+            lines.append(f"✗ {item.message}\n依据：{item.basis}")
+            if item.suggest:
+                lines.append(f"您可以考虑：{item.suggest}")
+        lines.append(
+            "如果是填错了，请回复“修改”更改相关答案（或“上一步”）；若确认不符合，回复“结束”获取书面说明。"
+        )
+        data = {"findings": [f.as_dict() for f in self.ev.ineligible], "options": ["修改", "上一步", "结束"]}
+        return Reply("ineligible", "\n".join(lines), data)
+
+    def _closing_hint(self) -> Reply:
+        if self.s.mode == "stopped":
+            return r.notice(
+                "本次申报已结束（不符合条件）。如需更改答案，请回复“修改”；回复“重新开始”可重新填写。"
+            )
+        return r.notice("申报表已生成。回复“查看”查看填写内容，“修改”更改答案后会重新生成。")
+
+    # -- answers ------------------------------------------------------------
+
+    def _text(self, text: str) -> None:
+        mode = self.s.mode
+        if mode == "edit_menu":
+            self._pick_edit(text)
+        elif mode == "edit_row":
+            self._pick_row_action(text)
+        elif mode == "confirm_restart":
+            self._confirm_restart(text)
+        elif mode == "review":
+            if text.strip().lower() in CONFIRM:
+                self._finish()
+            else:
+                self.out.append(r.notice("请回复“确认”生成申报表，或回复“修改”更改答案。"))
+        elif mode == "ineligible":
+            self.out.append(self._ineligible_prompt())
+        elif mode in ("done", "stopped"):
+            self.out.append(self._closing_hint())
+        else:
+            self._answer_text(text)
+
+    def _answer_text(self, text: str) -> None:
+        slot = next_slot(self.program, self.s, self.ev)
+        if slot is None:
+            self._advance()
+            return
+        if slot.is_more:
+            word = text.strip().lower()
+            if word in YES_WORDS or word in _NO:
+                self._more(slot, word in YES_WORDS)
+            else:
+                self.out.append(r.error(slot.key, "请回答“是”或“否”。", None))
+                self._advance()
+            return
+        info = slot.info
+        assert info is not None
+        try:
+            value = self._parse(slot, info, text)
+            self._check(slot, info, value)
+        except Invalid as exc:
+            self.out.append(r.error(slot.key, str(exc), info.field.example))
+            self._advance()
+            return
+        self._accept(slot, value)
+
+    def _parse(self, slot: Slot, info: FieldInfo, text: str) -> Any:
+        word = text.strip().lower()
+        suggested = self._suggested(info, slot)
+        if suggested is not None and word in YES_WORDS and not (info.choices and word.isdigit()):
+            return suggested
+        checked = info.check_when is None or truthy(info.check_when, self.ev.context)
+        if isinstance(info.field, IdNumberField) and not checked:
+            return parse_plain_id(text).value
+        return parse(info, text, self.today).value
+
+    def _file(self, event: Event) -> None:
+        slot = next_slot(self.program, self.s, self.ev) if self.s.mode == "asking" else None
+        if slot is None or slot.info is None:
+            self.out.append(r.notice("现在不需要上传文件。"))
+            self._advance(repeat=True)
+            return
+        try:
+            if event.get("error"):
+                raise Invalid(str(event["error"]))
+            value = parse_file(slot.info, dict(event.get("file") or {})).value
+        except Invalid as exc:
+            self.out.append(r.error(slot.key, str(exc), None))
+            self._advance()
+            return
+        self._accept(slot, value)
+
+    def _check(self, slot: Slot, info: FieldInfo, value: Any) -> None:
+        message = self._failed_check(slot, info, value)
+        if message is not None:
+            raise Invalid(message)
+
+    def _failed_check(self, slot: Slot, info: FieldInfo, value: Any) -> str | None:
+        if not info.checks:
+            return None
+        context = self.ev.context
+        context.add_variable("value", value)
+        if slot.group is None:
+            context.add_variable(slot.key, value)
+        else:
+            rows = self.s.answers.get(slot.group) or []
+            row = dict(rows[slot.row]) if slot.row is not None and slot.row < len(rows) else {}
+            row[info.id] = value
+            context.add_variable("row", row)
+        failed = None
+        for check in info.checks:
+            if not truthy(check.expr, context):
+                failed = check.check.message
+                break
+        if slot.group is None:
+            context.add_variable(slot.key, self.ev.values.get(slot.key))
+        return failed
+
+    def _accept(self, slot: Slot, value: Any) -> None:
+        was_editing = self.s.data.get("editing") == slot.key
+        self.s.put(slot, value)
+        self.s.remember(slot.key)
+        self.s.data["editing"] = None
+        self.ev = self._evaluate()
+        if slot.group is not None and slot.row is not None:
+            self._check_row(slot)
+        if was_editing or self.s.mode == "asking":
+            self._recheck_dependents(slot)
+        self._announce()
+        self._advance()
+
+    def _check_row(self, slot: Slot) -> None:
+        """When a row is complete, the group's own checks (across columns and rows) run."""
+        assert slot.group is not None and slot.row is not None
+        group = self.program.groups[slot.group]
+        rows = self.s.answers.get(slot.group) or []
+        row = rows[slot.row]
+        self.ev.context.add_variable("row", row)
+        if next_slot(self.program, self.s, self.ev) is not None and any(
+            s.startswith(f"{slot.group}.{slot.row}.")
+            for s in [next_slot(self.program, self.s, self.ev).key]  # type: ignore[union-attr]
+        ):
+            return
+        self.ev.context.add_variable("row", row)
+        for check in group.checks:
+            if not truthy(check.expr, self.ev.context):
+                column = check.check.field or group.columns[-1].id
+                target = parse_key(self.program, f"{slot.group}.{slot.row}.{column}")
+                if target is not None:
+                    self.s.remove(target)
+                    self.s.pending[target.key] = check.check.message
+                    self.out.append(r.error(target.key, check.check.message, None))
+                    self.ev = self._evaluate()
+                return
+
+    def _recheck_dependents(self, slot: Slot) -> None:
+        """An answer changed: answers whose checks read it are checked again and re-asked if now wrong."""
+        name = slot.key if slot.group is None else slot.group
+        for key in sorted(self.program.dependents.get(name, ()), key=self._order):
+            dep = parse_key(self.program, key)
+            if dep is None or dep.info is None or not self.s.has(dep):
+                continue
+            message = self._failed_check(dep, dep.info, self.s.get(dep))
+            if message is not None:
+                self.s.remove(dep)
+                self.s.pending[dep.key] = message
+                self.ev = self._evaluate()
+
+    def _order(self, key: str) -> int:
+        top = key.split(".", 1)[0]
+        return self.program.items.index(top) if top in self.program.items else 0
+
+    def _announce(self) -> None:
+        """Warnings and notes are said once, when they first hold."""
+        firing = [f.rule for f in self.ev.findings]
+        for item in self.ev.findings:
+            if item.outcome != "ineligible" and item.rule not in self.s.shown:
+                self.out.append(r.finding(item))
+        self.s.shown[:] = firing
+
+    def _more(self, slot: Slot, more: bool) -> None:
+        assert slot.group is not None
+        if more:
+            rows = list(self.s.answers.get(slot.group) or [])
+            rows.append({})
+            self.s.answers[slot.group] = rows
+        else:
+            self.s.closed.append(slot.group)
+            self.s.remember(slot.key)
+        self.ev = self._evaluate()
+        self._announce()
+        self._advance()
+
+    def _finish(self) -> None:
+        self.s.mode = "done"
+        self.s.data["status"] = "complete"
+        self.s.data["finished_on"] = self.today.isoformat()
+        outcomes = {self.program.spec.outcomes[k].label: v for k, v in self.ev.outcomes.items()}
+        lines = ["✓ 填写完成，申报表已生成。"]
+        lines += [f"{label}：{value}" for label, value in outcomes.items()]
+        lines.append("请下载申报表，按提交清单准备材料。")
+        docs = [
+            d.document.id for d in self.program.documents if d.when is None or truthy(d.when, self.ev.context)
+        ]
+        self.out.append(
+            Reply("done", "\n".join(lines), {"outcomes": dict(self.ev.outcomes), "documents": docs})
+        )
+
+    # -- commands -------------------------------------------------------------
+
+    def _command(self, command: Command) -> None:
+        handler = getattr(self, f"_cmd_{command.name}", None)
+        if handler is None:
+            self.out.append(r.notice("未知命令。回复“帮助”查看可用命令。"))
+            self._advance(repeat=True)
+            return
+        handler(command.arg)
+
+    def _cmd_start(self, _arg: str) -> None:
+        self._advance(repeat=True)
+
+    def _cmd_help(self, _arg: str) -> None:
+        lines = [
+            "可用命令：",
+            "上一步（/back）：回到上一题重新回答",
+            "跳过（/skip）：跳过选填题",
+            "修改（/edit）：修改已填写的任一答案，改完回到原处",
+            "查看（/review）：查看已填写的内容",
+            "重新开始（/restart）：清空后从头填写",
+            "结束（/stop）：结束本次填写（已填内容会保存）",
+        ]
+        slot = next_slot(self.program, self.s, self.ev) if self.s.mode == "asking" else None
+        if slot is not None and slot.info is not None and slot.info.field.help:
+            lines.append(f"本题说明：{slot.info.field.help}")
+        self.out.append(Reply("help", "\n".join(lines)))
+        self._advance(repeat=True)
+
+    def _cmd_back(self, _arg: str) -> None:
+        if self.s.mode in ("edit_menu", "edit_row", "confirm_restart"):
+            self.s.mode = "asking"
+            self._advance()
+            return
+        if self.s.data.get("editing"):
+            self.s.data["editing"] = None
+            self._advance()
+            return
+        if not self.s.history:
+            self.out.append(r.notice("已经是第一题了。"))
+            self._advance(repeat=True)
+            return
+        slot = parse_key(self.program, self.s.history.pop())
+        if slot is not None:
+            self.s.remove(slot)
+        if self.s.mode in ("done", "stopped"):
+            self.s.data["status"] = "in_progress"
+        self.s.mode = "asking"
+        self.ev = self._evaluate()
+        self._advance()
+
+    def _cmd_skip(self, _arg: str) -> None:
+        slot = next_slot(self.program, self.s, self.ev) if self.s.mode == "asking" else None
+        if slot is None:
+            self.out.append(r.notice("现在没有可跳过的题目。"))
+        elif slot.is_more:
+            self._more(slot, False)
+            return
+        elif slot.info is not None and slot.info.field.required:
+            self.out.append(r.error(slot.key, "这一题必须填写，不能跳过。", slot.info.field.example))
+        else:
+            self.s.remove(slot)
+            self.s.skipped.append(slot.key)
+            self.s.remember(slot.key)
+            self.s.data["editing"] = None
+            self.ev = self._evaluate()
+            self._announce()
+        self._advance()
+
+    def _cmd_keep(self, _arg: str) -> None:
+        slot = next_slot(self.program, self.s, self.ev) if self.s.mode == "asking" else None
+        if slot is not None and self.s.data.get("editing") == slot.key:
+            self.s.data["editing"] = None
+            self.s.pending.pop(slot.key, None)
+            self.ev = self._evaluate()
+        elif slot is not None and slot.key in self.s.previous:
+            self._accept(slot, self.s.previous[slot.key])
+            return
+        else:
+            self.out.append(r.notice("这一题还没有可沿用的答案。"))
+        self._advance()
+
+    def _cmd_review(self, _arg: str) -> None:
+        final = self.s.mode == "review"
+        self.out.append(review_reply(self.program, self.s.answers, self.ev, final=final))
+        if not final:
+            self._advance(repeat=True)
+
+    def _cmd_status(self, _arg: str) -> None:
+        n, total = progress(self.program, self.s, self.ev)
+        self.out.append(r.notice(f"已完成 {n - 1}/{total} 题。"))
+        self._advance(repeat=True)
+
+    def _cmd_restart(self, _arg: str) -> None:
+        self.s.data["resume_mode"] = self.s.mode
+        self.s.mode = "confirm_restart"
+        self.out.append(
+            Reply(
+                "confirm", "确定清空全部答案、从头开始吗？回复“是”确认，“否”取消。", {"options": ["是", "否"]}
+            )
+        )
+
+    def _confirm_restart(self, text: str) -> None:
+        if text.strip().lower() in YES_WORDS:
+            restarts = int(self.s.data.get("restarts", 0)) + 1
+            self.s = Session(new_state(self.program))
+            self.s.data.update(started=True, restarts=restarts)
+            self.ev = self._evaluate()
+            self.out.append(r.notice("已清空，从头开始。"))
+        else:
+            self.s.mode = str(self.s.data.pop("resume_mode", "asking"))
+            self.out.append(r.notice("已取消，继续填写。"))
+        self._advance(repeat=True)
+
+    def _cmd_stop(self, _arg: str) -> None:
+        if self.s.mode == "ineligible":
+            self.s.mode = "stopped"
+            self.s.data["status"] = "ineligible"
+            self.out.append(self._explanation())
+            return
+        self.out.append(r.notice("已保存您的填写。之后发送任意消息即可从这里继续。"))
+
+    def _explanation(self) -> Reply:
+        lines = ["【不符合申报条件的书面说明】", f"申报事项：{self.program.spec.title}"]
+        if self.campaign is not None:
+            lines.append(f"受理机构：{self.campaign.institution}")
+        for index, item in enumerate(self.ev.ineligible, 1):
+            lines.append(f"{index}. {item.message}（依据：{item.basis}）")
+            if item.suggest:
+                lines.append(f"   可考虑：{item.suggest}")
+        lines.append("如对以上判断有疑问，请联系受理机构；如答案填错，回复“修改”即可更正后继续。")
+        return Reply("stopped", "\n".join(lines), {"findings": [f.as_dict() for f in self.ev.ineligible]})
+
+    def _cmd_edit(self, arg: str) -> None:
+        items = answered_items(self.program, self.s, self.ev)
+        if not items:
+            self.out.append(r.notice("还没有可修改的答案。"))
+            self._advance(repeat=True)
+            return
+        self.s.data["edit_from"] = self.s.mode
+        if arg:
+            self._pick_edit(arg)
+            return
+        self.s.mode = "edit_menu"
+        lines = ["要修改哪一项？请回复编号："] + [f"{i}. {label}" for i, (_, label) in enumerate(items, 1)]
+        lines.append("回复“上一步”取消。")
+        self.out.append(
+            Reply("edit_menu", "\n".join(lines), {"items": [{"key": k, "label": lbl} for k, lbl in items]})
+        )
+
+    def _pick_edit(self, text: str) -> None:
+        items = answered_items(self.program, self.s, self.ev)
+        key = _pick(items, text.strip())
+        if key is None:
+            self.s.mode = "edit_menu"
+            self.out.append(r.error("edit", f"没有找到“{text.strip()[:20]}”，请回复列表中的编号。", None))
+            return
+        slot = parse_key(self.program, key)
+        if slot is None:
+            self._row_menu(key)
+            return
+        self._begin_edit(slot)
+
+    def _begin_edit(self, slot: Slot) -> None:
+        self.s.data["editing"] = slot.key
+        if self.s.mode in ("done", "stopped"):
+            self.s.data["status"] = "in_progress"
+        self.s.mode = "asking"
+        self.out.append(self._question(slot))
+
+    def _row_menu(self, key: str) -> None:
+        group_id, _, index = key.rpartition(".")
+        group = self.program.groups[group_id]
+        self.s.data["edit_row"] = key
+        self.s.mode = "edit_row"
+        options = [c.title for c in group.columns] + ["删除这一条"]
+        lines = [f"修改 {group.section.title} 第{int(index) + 1}条 的哪一项？"]
+        lines += [f"{i}. {o}" for i, o in enumerate(options, 1)]
+        self.out.append(
+            Reply("edit_menu", "\n".join(lines), {"items": [{"key": o, "label": o} for o in options]})
+        )
+
+    def _pick_row_action(self, text: str) -> None:
+        key = str(self.s.data.get("edit_row") or "")
+        group_id, _, index_text = key.rpartition(".")
+        group = self.program.groups.get(group_id)
+        if group is None or not index_text.isdigit():
+            self.s.mode = "asking"
+            self._advance()
+            return
+        index = int(index_text)
+        options = [(c.id, c.title) for c in group.columns] + [("delete", "删除这一条")]
+        choice = _pick(options, text.strip())
+        if choice is None:
+            self.out.append(r.error("edit", "请回复列表中的编号。", None))
+            return
+        if choice == "delete":
+            self._delete_row(group_id, index)
+            return
+        slot = parse_key(self.program, f"{group_id}.{index}.{choice}")
+        assert slot is not None
+        self._begin_edit(slot)
+
+    def _delete_row(self, group_id: str, index: int) -> None:
+        rows = [dict(x) for x in self.s.answers.get(group_id) or []]
+        if index < len(rows):
+            rows.pop(index)
+        self.s.answers[group_id] = rows
+        prefix = f"{group_id}."
+        self.s.history[:] = [h for h in self.s.history if not h.startswith(prefix)]
+        self.s.skipped[:] = [h for h in self.s.skipped if not h.startswith(prefix)]
+        if group_id in self.s.closed:
+            self.s.closed.remove(group_id)
+        self.s.mode = "asking"
+        self.ev = self._evaluate()
+        self.out.append(r.notice("已删除这一条。"))
+        self._advance()
+
+
+def _pick(items: list[tuple[str, str]], text: str) -> str | None:
+    if text.isdigit() and 1 <= int(text) <= len(items):
+        return items[int(text) - 1][0]
+    for key, label in items:
+        if text in (key, label):
+            return key
+    return None
+
+
+def step(
+    program: FormProgram,
+    state: dict[str, Any] | None,
+    event: Event,
+    *,
+    today: dt.date,
+    campaign: Campaign | None = None,
+) -> tuple[dict[str, Any], list[Reply]]:
+    """Apply one event to a conversation state. Pure: the input state is not changed."""
+    return Step(program, state or {}, today, campaign).run(event)
+
+
+def current_slot(
+    program: FormProgram, state: dict[str, Any], *, today: dt.date, campaign: Campaign | None = None
+) -> Slot | None:
+    """The question an answer would go to now, or None when the conversation is not asking."""
+    current = Step(program, state, today, campaign)
+    return next_slot(program, current.s, current.ev) if current.s.mode == "asking" else None

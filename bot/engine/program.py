@@ -1,0 +1,118 @@
+"""A loaded form: the spec plus its compiled expressions and indexes, ready for the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from bot.engine.expressions import Expr
+from bot.engine.spec import AnyField, Check, ChecklistItem, DocumentSpec, FormSpec, Rule, Section
+
+
+@dataclass(frozen=True)
+class CompiledCheck:
+    check: Check
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One question. `key` is the field id, or `group.column` for a column of a repeat group."""
+
+    key: str
+    field: AnyField
+    section: Section
+    group: str | None
+    when: Expr | None
+    section_when: Expr | None
+    checks: tuple[CompiledCheck, ...]
+    derive: Expr | None
+    check_when: Expr | None
+    choices: tuple[str, ...] | None
+
+    @property
+    def id(self) -> str:
+        return self.field.id
+
+    @property
+    def title(self) -> str:
+        return self.field.label or self.field.id
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    section: Section
+    columns: tuple[FieldInfo, ...]
+    when: Expr | None
+    checks: tuple[CompiledCheck, ...]
+
+    @property
+    def id(self) -> str:
+        return self.section.id
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    expr: Expr
+    inputs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CompiledItem:
+    item: ChecklistItem
+    when: Expr | None
+
+
+@dataclass(frozen=True)
+class CompiledDocument:
+    document: DocumentSpec
+    when: Expr | None
+
+
+@dataclass
+class FormProgram:
+    spec: FormSpec
+    file: str
+    items: list[str]
+    fields: dict[str, FieldInfo]
+    groups: dict[str, GroupInfo]
+    computed: list[tuple[str, Expr]]
+    computed_inputs: dict[str, frozenset[str]]
+    rules: list[CompiledRule]
+    checklist: list[CompiledItem]
+    documents: list[CompiledDocument]
+    dependents: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def top_fields(self) -> list[FieldInfo]:
+        return [self.fields[k] for k in self.items if k in self.fields]
+
+    def basis_text(self, basis: str) -> str:
+        key, _, clause = basis.partition(" ")
+        title = self.spec.basis.get(key, key)
+        return f"{title} {clause}".strip()
+
+    def item_title(self, key: str) -> str:
+        if key in self.groups:
+            return self.groups[key].section.title
+        return self.fields[key].title
+
+
+def bind_campaign(program: FormProgram, lists: dict[str, list[str]]) -> FormProgram:
+    """The same form with choice lists taken from a campaign (e.g. the occupations it evaluates)."""
+    fields = dict(program.fields)
+    changed = False
+    for key, info in program.fields.items():
+        name = getattr(info.field, "campaign_list", None)
+        if name and name in lists:
+            fields[key] = replace(info, choices=tuple(lists[name]))
+            changed = True
+    if not changed:
+        return program
+    groups = {
+        gid: replace(g, columns=tuple(fields[c.key] for c in g.columns)) for gid, g in program.groups.items()
+    }
+    return replace(program, fields=fields, groups=groups)

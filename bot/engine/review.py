@@ -1,0 +1,60 @@
+"""The review summary: every answer that applies, by section, with the findings and outcomes so far."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.evaluate import Evaluation
+from bot.engine.program import FormProgram
+from bot.engine.replies import Reply
+from bot.engine.values import display
+
+
+def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> list[dict[str, Any]]:
+    """[{title, rows: [[label, value], ...]}] in form order, only what applies."""
+    sections: list[dict[str, Any]] = []
+    for section in program.spec.sections:
+        rows: list[list[str]] = []
+        if section.repeat is not None:
+            if not ev.applicable.get(section.id):
+                continue
+            group = program.groups[section.id]
+            for index, row in enumerate(answers.get(section.id) or [], 1):
+                cells = [display(c, row.get(c.id)) for c in group.columns if row.get(c.id) not in (None, "")]
+                rows.append([f"第{index}条", "，".join(cells)])
+        else:
+            for f in section.fields:
+                if not ev.applicable.get(f.id):
+                    continue
+                value = answers.get(f.id)
+                rows.append([program.fields[f.id].title, display(program.fields[f.id], value) or "（未填）"])
+        if rows:
+            sections.append({"title": section.title, "rows": rows})
+    return sections
+
+
+def review_reply(program: FormProgram, answers: dict[str, Any], ev: Evaluation, *, final: bool) -> Reply:
+    sections = summary(program, answers, ev)
+    lines = ["【填写内容】"]
+    for section in sections:
+        lines.append(f"— {section['title']} —")
+        lines += [f"{label}：{value}" for label, value in section["rows"]]
+    outcomes = {
+        program.spec.outcomes[k].label: v for k, v in ev.outcomes.items() if k in program.spec.outcomes
+    }
+    if outcomes:
+        lines.append("— 评价结果预判 —")
+        lines += [f"{label}：{value}" for label, value in outcomes.items()]
+    notes = [f for f in ev.findings if f.outcome != "ineligible"]
+    if notes:
+        lines.append("— 提示 —")
+        lines += [f"· {f.message}（{f.basis}）" for f in notes]
+    if final:
+        lines.append("请核对以上内容。无误请回复“确认”生成申报表；需要更改请回复“修改”。")
+    data = {
+        "sections": sections,
+        "outcomes": outcomes,
+        "findings": [f.as_dict() for f in ev.findings],
+        "final": final,
+    }
+    return Reply("review", "\n".join(lines), data)

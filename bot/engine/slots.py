@@ -1,0 +1,105 @@
+"""Where the conversation is: the next slot to ask, progress, and the list of answered slots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.evaluate import Evaluation, field_applies
+from bot.engine.program import FieldInfo, FormProgram, GroupInfo
+from bot.engine.state import MORE, Session, Slot, cell_key
+
+
+def next_slot(program: FormProgram, session: Session, ev: Evaluation) -> Slot | None:
+    editing = session.data.get("editing")
+    if editing:
+        from bot.engine.state import parse_key
+
+        slot = parse_key(program, str(editing))
+        if slot is not None:
+            return slot
+    for key in program.items:
+        if not ev.applicable.get(key):
+            continue
+        if key in program.groups:
+            slot = _group_slot(program.groups[key], session, ev)
+            if slot is not None:
+                return slot
+        elif key not in session.answers and key not in session.skipped:
+            return Slot(key, program.fields[key])
+    return None
+
+
+def _group_slot(group: GroupInfo, session: Session, ev: Evaluation) -> Slot | None:
+    rows: list[dict[str, Any]] = session.answers.get(group.id) or []
+    for index, row in enumerate(rows):
+        slot = _row_slot(group, index, row, session, ev)
+        if slot is not None:
+            return slot
+    if group.id in session.closed:
+        return None
+    repeat = group.section.repeat
+    assert repeat is not None
+    if len(rows) < repeat.min:
+        return _row_slot(group, len(rows), {}, session, ev)
+    if len(rows) < repeat.max:
+        return Slot(f"{group.id}.{MORE}", None, group.id)
+    return None
+
+
+def _row_slot(
+    group: GroupInfo, index: int, row: dict[str, Any], session: Session, ev: Evaluation
+) -> Slot | None:
+    ev.context.add_variable("row", row)
+    for column in group.columns:
+        key = cell_key(group.id, index, column.id)
+        if column.id in row or key in session.skipped:
+            continue
+        if field_applies(column, ev.context):
+            return Slot(key, column, group.id, index)
+    return None
+
+
+def progress(program: FormProgram, session: Session, ev: Evaluation) -> tuple[int, int]:
+    """(n, N): n is the question being asked now, N counts only the questions that apply."""
+    done = total = 0
+    for key in program.items:
+        if not ev.applicable.get(key):
+            continue
+        if key in program.groups:
+            group = program.groups[key]
+            rows = session.answers.get(key) or []
+            repeat = group.section.repeat
+            assert repeat is not None
+            count = max(len(rows), repeat.min)
+            total += count * len(group.columns)
+            for index, row in enumerate(rows):
+                done += sum(
+                    1 for c in group.columns if c.id in row or cell_key(key, index, c.id) in session.skipped
+                )
+        else:
+            total += 1
+            done += key in session.answers or key in session.skipped
+    return min(done + 1, total), total
+
+
+def answered_items(program: FormProgram, session: Session, ev: Evaluation) -> list[tuple[str, str]]:
+    """What the edit menu offers: (state key, label) for answered fields and group rows that apply."""
+    out: list[tuple[str, str]] = []
+    for key in program.items:
+        if not ev.applicable.get(key):
+            continue
+        if key in program.groups:
+            group = program.groups[key]
+            for index, _row in enumerate(session.answers.get(key) or []):
+                out.append((f"{key}.{index}", f"{group.section.title} 第{index + 1}{_unit(group)}"))
+        elif key in session.answers or key in session.skipped:
+            out.append((key, program.fields[key].title))
+    return out
+
+
+def _unit(group: GroupInfo) -> str:
+    return "条"
+
+
+def row_columns(group: GroupInfo) -> list[FieldInfo]:
+    return list(group.columns)

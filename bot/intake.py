@@ -1,0 +1,213 @@
+"""Channel-neutral application service: engine steps, durable storage, duplicate checks, documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.documents.context import template_context
+from bot.documents.docx import render_docx
+from bot.documents.images import BadImage, reencode
+from bot.engine import checklist as checklists
+from bot.engine.campaign import Campaign
+from bot.engine.evaluate import Evaluation, evaluate, fill
+from bot.engine.expressions import truthy
+from bot.engine.flow import current_slot, step
+from bot.engine.identifiers import normalize_id_number
+from bot.engine.program import FormProgram
+from bot.engine.replies import Reply
+from bot.engine.spec import IdNumberField
+from bot.engine.state import Slot
+from bot.registry import Registry
+from storage import Application, Store
+
+DUPLICATE_RULE = "duplicate_id_title_level"
+DUPLICATE_BASIS = "渝职鉴发〔2022〕8号 七(三)"
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    filename: str
+    data: bytes
+
+
+class Intake:
+    def __init__(
+        self, registry: Registry, store: Store, clock: Callable[[], dt.date] = dt.date.today
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.clock = clock
+
+    # -- conversation -------------------------------------------------------
+
+    def start(
+        self, target: str, channel: str, today: dt.date | None = None
+    ) -> tuple[Application, list[Reply]]:
+        program, campaign = self.registry.resolve(target)
+        app = self.store.create_application(program.id, campaign.id if campaign else None, channel, {})
+        replies = self.handle(app.id, {"type": "start"}, channel, today)
+        fresh = self.store.get(app.id)
+        assert fresh is not None
+        return fresh, replies
+
+    def program_for(self, app: Application) -> tuple[FormProgram, Campaign | None]:
+        return self.registry.resolve(app.campaign_id or app.form_id)
+
+    def handle(
+        self, app_id: str, event: dict[str, Any], channel: str, today: dt.date | None = None
+    ) -> list[Reply]:
+        """One applicant input: step the engine, commit the event and new state, then return the replies."""
+        day = today or self.clock()
+        app = self._app(app_id)
+        program, campaign = self.program_for(app)
+        state, replies = step(program, app.state, event, today=day, campaign=campaign)
+        accepted = state.get("answers") != app.state.get("answers") or state.get("mode") != app.state.get(
+            "mode"
+        )
+        id_hmac = self._id_hmac(program, state)
+        duplicates = self._duplicates(app, id_hmac, state)
+        if duplicates:
+            state["flags"] = [duplicates]
+            if DUPLICATE_RULE not in (app.state.get("flags_shown") or []):
+                state["flags_shown"] = [DUPLICATE_RULE]
+                replies.insert(
+                    0,
+                    Reply(
+                        "finding", f"⚠ 请注意：{duplicates['message']}\n依据：{DUPLICATE_BASIS}", duplicates
+                    ),
+                )
+        else:
+            state.pop("flags", None)
+        ev = evaluate(program, state, day, campaign)
+        self.store.record_turn(
+            app_id,
+            channel=channel,
+            kind=str(event.get("type", "text")),
+            payload=_loggable(event),
+            accepted=accepted,
+            state=state,
+            status=str(state.get("status", "in_progress")),
+            id_hmac=id_hmac,
+            title_level=_text(state.get("answers", {}).get("title_level")),
+            level=_text(ev.outcomes.get("level")),
+        )
+        return replies
+
+    def upload(
+        self, app_id: str, data: bytes, channel: str, name: str = "", today: dt.date | None = None
+    ) -> list[Reply]:
+        """An image upload: checked by content and re-encoded before it is stored or shown to the engine."""
+        try:
+            clean, mime = reencode(data)
+        except BadImage as exc:
+            return self.handle(
+                app_id, {"type": "file", "error": str(exc), "name": name[:100]}, channel, today
+            )
+        ref = self.store.put_file(app_id, clean, mime)
+        event = {"type": "file", "file": {"ref": ref, "mime": mime, "size": len(clean), "name": name}}
+        return self.handle(app_id, event, channel, today)
+
+    def current_slot(self, app_id: str, today: dt.date | None = None) -> Slot | None:
+        app = self._app(app_id)
+        program, campaign = self.program_for(app)
+        return current_slot(program, app.state, today=today or self.clock(), campaign=campaign)
+
+    # -- results ------------------------------------------------------------
+
+    def evaluation(self, app: Application, today: dt.date | None = None) -> Evaluation:
+        program, campaign = self.program_for(app)
+        return evaluate(program, app.state, today or self.clock(), campaign)
+
+    def documents(self, app_id: str, today: dt.date | None = None) -> list[Document]:
+        app = self._app(app_id)
+        program, campaign = self.program_for(app)
+        ev = evaluate(program, app.state, today or self.clock(), campaign)
+        out = []
+        for compiled in program.documents:
+            if compiled.when is not None and not truthy(compiled.when, ev.context):
+                continue
+            doc = compiled.document
+            context = template_context(program, ev, doc, campaign)
+            data = render_docx(
+                program,
+                self.registry.template(doc.template),
+                context,
+                app.state.get("answers", {}),
+                lambda ref: self._file(ref, app.id),
+            )
+            filename = _safe_filename(fill(doc.filename, ev.values)) or f"{doc.id}.docx"
+            out.append(Document(doc.id, doc.title or doc.id, filename, data))
+        return out
+
+    def checklist(self, app_id: str, today: dt.date | None = None) -> checklists.Checklist:
+        app = self._app(app_id)
+        program, campaign = self.program_for(app)
+        day = today or self.clock()
+        ev = evaluate(program, app.state, day, campaign)
+        return checklists.build(program, ev, day, campaign, self.registry.calendar)
+
+    def findings(self, app: Application, today: dt.date | None = None) -> list[dict[str, Any]]:
+        ev = self.evaluation(app, today)
+        return [f.as_dict() for f in ev.findings] + list(app.state.get("flags") or [])
+
+    # -- helpers ------------------------------------------------------------
+
+    def _app(self, app_id: str) -> Application:
+        app = self.store.get(app_id)
+        if app is None:
+            raise LookupError("申报记录不存在")
+        return app
+
+    def _file(self, ref: str, app_id: str) -> bytes | None:
+        found = self.store.get_file(ref, app_id)
+        return found[0] if found else None
+
+    def _id_hmac(self, program: FormProgram, state: dict[str, Any]) -> str | None:
+        answers = state.get("answers", {})
+        for key, info in program.fields.items():
+            if isinstance(info.field, IdNumberField) and isinstance(answers.get(key), str):
+                return self.store.keys.blind_index(normalize_id_number(answers[key]))
+        return None
+
+    def _duplicates(
+        self, app: Application, id_hmac: str | None, state: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        level = _text(state.get("answers", {}).get("title_level"))
+        if id_hmac is None or level is None:
+            return None
+        others = self.store.find_duplicates(id_hmac, level, exclude=app.id)
+        if not others:
+            return None
+        message = (
+            f"同一身份证号码已有 {len(others)} 份相同职称级别（{level}）的申报。"
+            "同一职称级别只能申报一个职业（工种），不得重复申报；如是重复填写，请只提交一份。"
+        )
+        return {
+            "rule": DUPLICATE_RULE,
+            "outcome": "warning",
+            "message": message,
+            "basis": DUPLICATE_BASIS,
+            "suggest": None,
+        }
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _loggable(event: dict[str, Any]) -> dict[str, Any]:
+    """What goes in the (encrypted) answer log: the input as given, files by reference only."""
+    out = {k: v for k, v in event.items() if k != "file"}
+    if isinstance(event.get("file"), dict):
+        out["file"] = {k: event["file"].get(k) for k in ("ref", "mime", "size", "name")}
+    return out
+
+
+def _safe_filename(name: str) -> str:
+    cleaned = "".join("_" if c in '\\/:*?"<>|' or ord(c) < 32 else c for c in name).strip(" .")
+    return cleaned[:120]

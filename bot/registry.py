@@ -1,0 +1,73 @@
+"""All forms and campaigns under forms/, loaded and checked once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.engine.campaign import Campaign
+from bot.engine.expressions import use_calendar
+from bot.engine.loader import load_campaign, load_form
+from bot.engine.program import FormProgram, bind_campaign
+from bot.engine.workdays import WorkCalendar
+from bot.engine.yamlsource import SpecError, SpecErrors, Where
+
+
+class UnknownTarget(LookupError):
+    """Neither a campaign nor a form of that name."""
+
+
+@dataclass
+class Registry:
+    forms_dir: Path
+    templates_dir: Path
+    forms: dict[str, FormProgram] = field(default_factory=dict)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    _bound: dict[str, FormProgram] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, forms_dir: Path, templates_dir: Path) -> Registry:
+        registry = cls(forms_dir, templates_dir)
+        errors: list[SpecError] = []
+        for path in sorted(forms_dir.glob("*.yaml")):
+            try:
+                program = load_form(path, catalogs=forms_dir / "catalogs", templates=templates_dir)
+            except SpecErrors as exc:
+                errors += exc.errors
+                continue
+            registry.forms[program.id] = program
+        for path in sorted((forms_dir / "campaigns").glob("*.yaml")):
+            try:
+                campaign = load_campaign(path)
+            except SpecErrors as exc:
+                errors += exc.errors
+                continue
+            if campaign.form not in registry.forms:
+                where = Where(str(path), 1, 1)
+                errors.append(
+                    SpecError(where, f"form: {campaign.form!r} 不存在；已有表单：{', '.join(registry.forms)}")
+                )
+            registry.campaigns[campaign.id] = campaign
+        holidays = forms_dir / "calendar" / "holidays.yaml"
+        if holidays.is_file():
+            registry.calendar = WorkCalendar.from_file(holidays)
+            use_calendar(registry.calendar)
+        if errors:
+            raise SpecErrors(errors)
+        return registry
+
+    def resolve(self, name: str) -> tuple[FormProgram, Campaign | None]:
+        """A campaign id (the form bound to its lists) or a form id (no campaign)."""
+        if name in self.campaigns:
+            campaign = self.campaigns[name]
+            if name not in self._bound:
+                self._bound[name] = bind_campaign(self.forms[campaign.form], campaign.lists)
+            return self._bound[name], campaign
+        if name in self.forms:
+            return self.forms[name], None
+        known = ", ".join([*self.campaigns, *self.forms])
+        raise UnknownTarget(f"没有名为 {name!r} 的申报批次或表单；可用：{known}")
+
+    def template(self, name: str) -> Path:
+        return self.templates_dir / name

@@ -1,0 +1,18 @@
+"""Persistence: SQLite via sqlite-utils, encrypted fields, append-only answer events."""
+
+from storage.crypto import DecryptionError, KeyFileError, KeyRing
+from storage.db import immediate, open_db
+from storage.models import Application, Event
+from storage.repository import Store, UnknownApplication
+
+__all__ = [
+    "Application",
+    "DecryptionError",
+    "Event",
+    "KeyFileError",
+    "KeyRing",
+    "Store",
+    "UnknownApplication",
+    "immediate",
+    "open_db",
+]

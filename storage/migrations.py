@@ -1,0 +1,123 @@
+"""Numbered schema migrations, each applied once in its own ``BEGIN IMMEDIATE`` transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from storage.clock import utc_now
+from storage.transaction import immediate
+
+Step = str | Callable[[Database], None]
+
+
+class MigrationError(RuntimeError):
+    """The migration list or the database's recorded schema version is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    step: Step
+
+
+INITIAL = """
+CREATE TABLE applications (
+    id TEXT PRIMARY KEY,
+    form_id TEXT NOT NULL,
+    campaign_id TEXT,
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'in_progress',
+    resume_code TEXT UNIQUE NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    state_enc BLOB NOT NULL,
+    id_hmac TEXT,
+    title_level TEXT,
+    level TEXT,
+    event_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX applications_campaign_status ON applications (campaign_id, status);
+CREATE INDEX applications_id_hmac_title ON applications (id_hmac, title_level);
+
+CREATE TABLE answer_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id TEXT NOT NULL REFERENCES applications (id),
+    at TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    accepted INTEGER NOT NULL,
+    payload_enc BLOB NOT NULL
+);
+CREATE INDEX answer_events_app ON answer_events (app_id, seq);
+CREATE TRIGGER answer_events_no_update BEFORE UPDATE ON answer_events
+BEGIN
+    SELECT RAISE(ABORT, 'answer_events is append-only: UPDATE is not allowed');
+END;
+CREATE TRIGGER answer_events_no_delete BEFORE DELETE ON answer_events
+BEGIN
+    SELECT RAISE(ABORT, 'answer_events is append-only: DELETE is not allowed');
+END;
+
+CREATE TABLE files (
+    ref TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES applications (id),
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    data_enc BLOB NOT NULL
+);
+CREATE INDEX files_app ON files (app_id);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", INITIAL),)
+
+_LEDGER = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)
+"""
+
+
+def _check_order(migrations: Sequence[Migration]) -> None:
+    numbers = [m.number for m in migrations]
+    if numbers != sorted(set(numbers)) or any(n < 1 for n in numbers):
+        raise MigrationError(f"migration numbers must be positive and strictly increasing, got {numbers}")
+
+
+def applied_versions(db: Database) -> list[int]:
+    rows = db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def _apply(db: Database, migration: Migration) -> bool:
+    with immediate(db):
+        if db.execute("SELECT 1 FROM schema_migrations WHERE version = ?", [migration.number]).fetchone():
+            return False  # another process applied it first
+        if isinstance(migration.step, str):
+            db.executescript(migration.step)
+        else:
+            migration.step(db)
+        db.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            [migration.number, migration.name, utc_now()],
+        )
+    return True
+
+
+def migrate(db: Database, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Apply pending migrations in order; return the numbers applied by this call."""
+    _check_order(migrations)
+    db.execute(_LEDGER)
+    done = set(applied_versions(db))
+    known = {m.number for m in migrations}
+    if done and max(done) > max(known, default=0):
+        raise MigrationError(
+            f"database schema version {max(done)} is newer than this code knows ({max(known, default=0)})"
+        )
+    return [m.number for m in migrations if m.number not in done and _apply(db, m)]

@@ -1,0 +1,34 @@
+"""Records returned by the repository, with encrypted columns already decrypted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Application:
+    id: str
+    form_id: str
+    campaign_id: str | None
+    channel: str
+    status: str
+    resume_code: str
+    created_at: str
+    updated_at: str
+    id_hmac: str | None
+    title_level: str | None
+    level: str | None
+    event_count: int
+    state: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    app_id: str
+    at: str
+    channel: str
+    kind: str
+    accepted: bool
+    payload: dict[str, Any] = field(repr=False)

@@ -1,0 +1,206 @@
+"""The application store: encrypted state snapshots, an append-only answer log, uploaded files."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from storage import resume_codes
+from storage.clock import utc_now
+from storage.crypto import KeyRing
+from storage.db import immediate, open_db
+from storage.models import Application, Event
+
+DB_NAME = "shenbao.db"
+KEY_NAME = "shenbao.key"
+_CREATE_ATTEMPTS = 20
+
+_APP_FIELDS = (
+    "id", "form_id", "campaign_id", "channel", "status", "resume_code", "created_at", "updated_at",
+    "id_hmac", "title_level", "level", "event_count",
+)  # fmt: skip
+_APP_COLUMNS = ", ".join((*_APP_FIELDS, "state_enc"))
+
+
+class UnknownApplication(LookupError):
+    """No application has the given id."""
+
+
+def _aad(*parts: str) -> bytes:
+    """Associated data binding a ciphertext to its purpose and record."""
+    return json.dumps(parts, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def _event_aad(app_id: str, at: str, channel: str, kind: str, accepted: bool) -> bytes:
+    return _aad("event", app_id, at, channel, kind, "1" if accepted else "0")
+
+
+class Store:
+    """Synchronous and thread-safe (one connection, one lock); call it off the event loop."""
+
+    def __init__(self, data_dir: Path, key_file: Path | None = None) -> None:
+        self.keys = KeyRing.load_or_create(key_file or data_dir / KEY_NAME)
+        self.db = open_db(data_dir / DB_NAME)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _application(self, row: tuple[Any, ...]) -> Application:
+        """Build from a row selected with ``_APP_COLUMNS`` (state_enc last)."""
+        state = self.keys.open_json(row[-1], _aad("state", row[0]))
+        return Application(**dict(zip(_APP_FIELDS, row[:-1], strict=True)), state=state)
+
+    def create_application(
+        self, form_id: str, campaign_id: str | None, channel: str, state: dict[str, Any]
+    ) -> Application:
+        with self._lock:
+            for _ in range(_CREATE_ATTEMPTS):
+                app_id, code, now = secrets.token_hex(16), resume_codes.new_code(), utc_now()
+                state_enc = self.keys.seal_json(state, _aad("state", app_id))
+                try:
+                    with immediate(self.db):
+                        self.db.execute(
+                            "INSERT INTO applications (id, form_id, campaign_id, channel, resume_code, "
+                            "created_at, updated_at, state_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [app_id, form_id, campaign_id, channel, code, now, now, state_enc],
+                        )
+                except sqlite3.IntegrityError as exc:
+                    if "UNIQUE" not in str(exc):
+                        raise
+                    continue  # id or resume code collision: draw again
+                app = self.get(app_id)
+                assert app is not None
+                return app
+        raise RuntimeError("could not allocate a unique resume code")
+
+    def get(self, app_id: str) -> Application | None:
+        with self._lock:
+            sql = f"SELECT {_APP_COLUMNS} FROM applications WHERE id = ?"
+            row = self.db.execute(sql, [app_id]).fetchone()
+            return None if row is None else self._application(row)
+
+    def by_resume_code(self, code: str) -> Application | None:
+        canonical = resume_codes.normalize(code)
+        if canonical is None:
+            return None
+        with self._lock:
+            row = self.db.execute(
+                f"SELECT {_APP_COLUMNS} FROM applications WHERE resume_code = ?", [canonical]
+            ).fetchone()
+            return None if row is None else self._application(row)
+
+    def list_applications(self, campaign_id: str | None = None) -> list[Application]:
+        """All applications, or those of one campaign, oldest first."""
+        sql = f"SELECT {_APP_COLUMNS} FROM applications"
+        params: list[Any] = []
+        if campaign_id is not None:
+            sql += " WHERE campaign_id = ?"
+            params.append(campaign_id)
+        with self._lock:
+            rows = self.db.execute(sql + " ORDER BY created_at, id", params).fetchall()
+            return [self._application(row) for row in rows]
+
+    def record_turn(
+        self,
+        app_id: str,
+        *,
+        channel: str,
+        kind: str,
+        payload: dict[str, Any],
+        accepted: bool,
+        state: dict[str, Any],
+        status: str | None = None,
+        id_hmac: str | None = None,
+        title_level: str | None = None,
+        level: str | None = None,
+    ) -> int:
+        """Append one answer event and replace the state snapshot in one transaction; return its seq."""
+        with self._lock, immediate(self.db):
+            if self.db.execute("SELECT 1 FROM applications WHERE id = ?", [app_id]).fetchone() is None:
+                raise UnknownApplication(app_id)
+            at = utc_now()
+            payload_enc = self.keys.seal_json(payload, _event_aad(app_id, at, channel, kind, accepted))
+            cursor = self.db.execute(
+                "INSERT INTO answer_events (app_id, at, channel, kind, accepted, payload_enc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [app_id, at, channel, kind, int(accepted), payload_enc],
+            )
+            seq = cursor.lastrowid
+            assert seq is not None
+            state_enc = self.keys.seal_json(state, _aad("state", app_id))
+            self.db.execute(
+                "UPDATE applications SET state_enc = ?, event_count = event_count + 1, updated_at = ?, "
+                "status = coalesce(?, status), id_hmac = coalesce(?, id_hmac), "
+                "title_level = coalesce(?, title_level), level = coalesce(?, level) WHERE id = ?",
+                [state_enc, at, status, id_hmac, title_level, level, app_id],
+            )
+            return seq
+
+    def events(self, app_id: str) -> list[Event]:
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT seq, app_id, at, channel, kind, accepted, payload_enc FROM answer_events "
+                "WHERE app_id = ? ORDER BY seq",
+                [app_id],
+            ).fetchall()
+        return [
+            Event(
+                seq,
+                app,
+                at,
+                channel,
+                kind,
+                bool(accepted),
+                self.keys.open_json(blob, _event_aad(app, at, channel, kind, bool(accepted))),
+            )
+            for seq, app, at, channel, kind, accepted, blob in rows
+        ]
+
+    def put_file(self, app_id: str, data: bytes, mime: str) -> str:
+        """Store an (already validated) upload encrypted; return its random reference."""
+        ref = secrets.token_hex(16)
+        data_enc = self.keys.seal(data, _aad("file", ref, app_id, mime))
+        with self._lock, immediate(self.db):
+            if self.db.execute("SELECT 1 FROM applications WHERE id = ?", [app_id]).fetchone() is None:
+                raise UnknownApplication(app_id)
+            self.db.execute(
+                "INSERT INTO files (ref, app_id, mime, size, created_at, data_enc) VALUES (?, ?, ?, ?, ?, ?)",
+                [ref, app_id, mime, len(data), utc_now(), data_enc],
+            )
+        return ref
+
+    def get_file(self, ref: str, app_id: str) -> tuple[bytes, str] | None:
+        """The file's bytes and MIME type, or None if ``ref`` does not belong to ``app_id``."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT mime, data_enc FROM files WHERE ref = ? AND app_id = ?", [ref, app_id]
+            ).fetchone()
+        if row is None:
+            return None
+        mime, blob = row
+        return self.keys.open(blob, _aad("file", ref, app_id, mime)), mime
+
+    def find_duplicates(self, id_hmac: str, title_level: str, exclude: str) -> list[str]:
+        """Other live applications by the same person (blind index) at the same title level."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT id FROM applications WHERE id_hmac = ? AND title_level = ? AND id != ? "
+                "AND status != 'abandoned' ORDER BY created_at, id",
+                [id_hmac, title_level, exclude],
+            ).fetchall()
+        return [row[0] for row in rows]
