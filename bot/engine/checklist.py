@@ -14,6 +14,7 @@ from bot.engine.workdays import WorkCalendar
 
 WEEKDAYS = "一二三四五六日"
 GROUP_TITLES = {"材料": "需要准备的材料", "签章": "签字与盖章", "提交": "提交方式与期限", "提示": "注意事项"}
+ORDER = tuple(GROUP_TITLES)
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Checklist:
 
     def add(self, group: str, text: str) -> None:
         self.sections.setdefault(group, []).append(text)
+        self.sections = {g: self.sections[g] for g in sorted(self.sections, key=_rank)}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,10 @@ class Checklist:
             lines.append(f"【{GROUP_TITLES.get(group, group)}】")
             lines += [f"{i}. {item}" for i, item in enumerate(items, 1)]
         return "\n".join(lines)
+
+
+def _rank(group: str) -> int:
+    return ORDER.index(group) if group in ORDER else len(ORDER)
 
 
 def _md(text: str) -> str:

@@ -569,15 +569,29 @@ class Step:
         if index < len(rows):
             rows.pop(index)
         self.s.answers[group_id] = rows
-        prefix = f"{group_id}."
-        self.s.history[:] = [h for h in self.s.history if not h.startswith(prefix)]
-        self.s.skipped[:] = [h for h in self.s.skipped if not h.startswith(prefix)]
+        self.s.history[:] = _drop_row(self.s.history, group_id, index)
+        self.s.skipped[:] = _drop_row(self.s.skipped, group_id, index)
         if group_id in self.s.closed:
             self.s.closed.remove(group_id)
         self.s.mode = "asking"
         self.ev = self._evaluate()
         self.out.append(r.notice("已删除这一条。"))
         self._advance()
+
+
+def _drop_row(keys: list[str], group_id: str, index: int) -> list[str]:
+    """Keys of a deleted row go; keys of later rows move up by one."""
+    out = []
+    for key in keys:
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == group_id and parts[1].isdigit():
+            row = int(parts[1])
+            if row == index:
+                continue
+            if row > index:
+                key = f"{group_id}.{row - 1}.{parts[2]}"
+        out.append(key)
+    return out
 
 
 def _pick(items: list[tuple[str, str]], text: str) -> str | None:

@@ -306,10 +306,8 @@ class _Builder:
 
     def _expression_sources(self) -> Iterable[tuple[Path_, str]]:
         for path, value in _walk_strings(self.source.data, ()):
-            if (
-                (path
-                and path[-1] in ("when", "rule", "derive", "check_when"))
-                or (len(path) == 2 and path[0] == "computed")
+            if (path and path[-1] in ("when", "rule", "derive", "check_when")) or (
+                len(path) == 2 and path[0] == "computed"
             ):
                 yield path, value
 

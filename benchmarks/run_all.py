@@ -1,0 +1,81 @@
+"""Run every benchmark, each in its own interpreter, then print one summary.
+
+    python benchmarks/run_all.py [--strict]
+
+Each benchmark writes benchmarks/results/<name>.json; this script also writes results/summary.json.
+Exit status: 1 if a benchmark fails to run, or (with --strict) if any target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import RESULTS, ROOT, write_result
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = ("engine_turns", "spec_load", "document_render")
+
+
+def headline(name: str, data: dict[str, Any]) -> str:
+    if name == "engine_turns":
+        us = data["us_per_turn"]
+        return (
+            f"{data['turns_per_s']:,.0f} turns/s; µs/turn mean {us['mean']} p50 {us['p50']} p95 {us['p95']}"
+            " (target ≥ 10,000 turns/s, ≤ 100 µs)"
+        )
+    if name == "document_render":
+        m = data["median_ms"]
+        return (
+            f"ours {m['ours']} ms vs docxtpl {m['baseline']} ms → {data['ratio_of_medians']}× (target ≤ 1.2×)"
+        )
+    if name == "spec_load":
+        return f"median {data['median_ms']} ms, first {data['first_run_ms']} ms (target < 1000 ms)"
+    return ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+
+    failed: list[str] = []
+    summary: dict[str, Any] = {}
+    for name in BENCHMARKS:
+        print(f"=== {name}", flush=True)
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(HERE / f"{name}.py")], cwd=ROOT, check=False)
+        if proc.returncode != 0:
+            failed.append(name)
+            summary[name] = {"error": f"exit status {proc.returncode}"}
+            continue
+        data = json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+        summary[name] = {
+            "target_met": data["target_met"],
+            "headline": headline(name, data),
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
+        print(flush=True)
+
+    write_result("summary", {"results": summary})
+    print("=== summary")
+    missed = []
+    for name, item in summary.items():
+        if "error" in item:
+            print(f"  {name:<16} ERROR ({item['error']})")
+            continue
+        status = "met" if item["target_met"] else "MISSED"
+        if not item["target_met"]:
+            missed.append(name)
+        print(f"  {name:<16} {status:<7} {item['headline']}")
+    if failed or (args.strict and missed):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""The application service over a real SQLite file: durability, encryption at rest, duplicates, uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document
+from PIL import Image
+
+from bot.intake import DUPLICATE_RULE, Intake
+from bot.registry import Registry
+from storage import Store
+from tests.engine.transcript import COMPLETE
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = dt.date(2023, 9, 20)
+
+
+@pytest.fixture
+def intake(tmp_path: Path):  # type: ignore[no-untyped-def]
+    registry = Registry.load(ROOT / "forms", ROOT / "doc_templates")
+    with Store(tmp_path / "data") as store:
+        yield Intake(registry, store, clock=lambda: TODAY)
+
+
+def say(intake: Intake, app_id: str, *texts: str) -> list:  # type: ignore[type-arg]
+    replies: list = []  # type: ignore[type-arg]
+    for text in texts:
+        replies = intake.handle(app_id, {"type": "text", "text": text}, "test")
+    return replies
+
+
+def test_every_input_is_logged_and_state_committed_before_reply(intake: Intake) -> None:
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, "工程技术", "不知道", "是")
+    events = intake.store.events(app.id)
+    texts = [e.payload.get("text") for e in events]
+    assert texts == [None, "工程技术", "不知道", "是"]
+    assert [e.accepted for e in events] == [True, True, False, True]
+    fresh = intake.store.get(app.id)
+    assert fresh is not None and fresh.state["answers"] == {"series": "工程技术", "in_post": True}
+
+
+def test_sensitive_values_are_not_in_the_database_file(intake: Intake, tmp_path: Path) -> None:
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, *COMPLETE[:12])
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("shenbao.db*"))
+    assert b"50010119900101123X" not in raw
+    assert "张三".encode() not in raw
+    key = tmp_path / "data" / "shenbao.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+
+
+def test_second_application_with_same_id_and_title_level_is_flagged(intake: Intake) -> None:
+    first, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, first.id, *COMPLETE[:12])
+    second, _ = intake.start("cq_hgzy_2023", "test")
+    replies = say(intake, second.id, *COMPLETE[:11], "50010119900101123x")
+    assert replies[0].kind == "finding" and "七(三)" in replies[0].text
+    app = intake.store.get(second.id)
+    assert app is not None
+    assert DUPLICATE_RULE in [f["rule"] for f in intake.findings(app)]
+    # another title level with the same ID is not a duplicate
+    third, _ = intake.start("cq_hgzy_2023", "test")
+    answers = list(COMPLETE[:12])
+    answers[3], answers[6] = "副高级", "一级/高级技师"
+    replies = say(intake, third.id, *answers[:7], "否", *answers[7:])
+    assert all(r.data.get("rule") != DUPLICATE_RULE for r in replies)
+
+
+def _jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (120, 160), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "Evil Camera Corp"  # Make
+    exif[0x8825] = {1: "N", 2: (29.0, 33.0, 0.0)}  # GPS IFD
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_photo_is_reencoded_without_exif_and_placed_in_the_document(intake: Intake) -> None:
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, *COMPLETE[:-1])
+    original = _jpeg_with_gps()
+    assert b"Evil Camera" in original
+    replies = intake.upload(app.id, original, "test", "me.jpg")
+    assert replies[-1].kind == "review"
+    ref = intake.store.get(app.id).state["answers"]["photo"]["ref"]  # type: ignore[union-attr]
+    stored, mime = intake.store.get_file(ref, app.id)  # type: ignore[misc]
+    assert mime == "image/jpeg" and b"Evil Camera" not in stored and b"Exif" not in stored
+    say(intake, app.id, "确认")
+    (doc,) = intake.documents(app.id)
+    assert doc.filename == "张三-专业技术人员参加高技能人才评价申报表.docx"
+    document = Document(io.BytesIO(doc.data))
+    assert document.inline_shapes and len(document.inline_shapes) == 1
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "（照片）" not in cells and "11年" in cells and "中级/5年" in cells
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"<html><script>alert(1)</script></html>", "无法识别"),
+        (b"\x89PNG\r\n\x1a\n" + b"<script>" * 10, "无法识别"),
+        (b"GIF89a" + b"\x00" * 100, "无法识别"),
+    ],
+)
+def test_uploads_that_are_not_images_are_refused(intake: Intake, payload: bytes, message: str) -> None:
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, *COMPLETE[:-1])
+    replies = intake.upload(app.id, payload, "test", "photo.jpg")
+    assert replies[0].kind == "error" and message in replies[0].text
+    assert replies[-1].data["key"] == "photo"
+    assert "photo" not in intake.store.get(app.id).state["answers"]  # type: ignore[union-attr]
+
+
+def test_decompression_bomb_is_refused(intake: Intake) -> None:
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, *COMPLETE[:-1])
+    out = io.BytesIO()
+    Image.new("1", (30000, 30000)).save(out, "PNG")
+    replies = intake.upload(app.id, out.getvalue(), "test", "bomb.png")
+    assert replies[0].kind == "error" and ("尺寸过大" in replies[0].text or "无法识别" in replies[0].text)
+
+
+def test_oversized_upload_is_refused(intake: Intake) -> None:
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, *COMPLETE[:-1])
+    replies = intake.upload(app.id, b"\xff\xd8" + b"0" * (11 * 1024 * 1024), "test", "big.jpg")
+    assert "文件太大" in replies[0].text
+
+
+def test_checklist_counts_working_days_and_passes_deadline(intake: Intake) -> None:
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, *COMPLETE, "确认")
+    open_text = intake.checklist(app.id, TODAY).text()
+    assert "距截止还有 10 个工作日" in open_text  # 9/29–10/6 holiday, 10/7 and 10/8 make-up days
+    for item in (
+        "顺丰",
+        "重庆市江北区嘉陵四村100号",
+        "261487840",
+        "蒋莉 13983700211",
+        "一式两份",
+        "公章",
+        "亲笔签名",
+    ):
+        assert item in open_text, item
+    closed = intake.checklist(app.id, dt.date(2023, 10, 12)).text()
+    assert "已过（2 天前）" in closed
+    future = intake.checklist(app.id, dt.date(2027, 1, 4))
+    assert future.deadline_passed
