@@ -37,7 +37,6 @@ INPUTS: tuple[str, ...] = (
     "2",
     "否",
     "否",
-    "5",
     "张三",
     "居民身份证",
     "50010119900101123X",
@@ -69,7 +68,25 @@ INPUTS: tuple[str, ...] = (
     "查看",
     "确认",
 )
-PHOTO_TURN = 38  # index in INPUTS of the photo question's "跳过"
+PHOTO_TURN = 37  # index in INPUTS of the photo question's "跳过"
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+
+
+def inputs_for(index: int) -> tuple[str, ...]:
+    """The same conversation with different personal answers for each applicant, so that no cache can
+    serve one applicant's conversation from another's: name, ID number (sex and birth month with it),
+    native place, title date and the achievements text all vary."""
+    from bot.engine.identifiers import id_check_char
+
+    body = f"500101{1970 + index % 30:04d}{1 + index % 12:02d}{1 + index % 28:02d}{index % 1000:03d}"
+    varied = list(INPUTS)
+    varied[10] = _SURNAMES[index % 20] + _GIVEN[(index // 20) % 20] + _GIVEN[index % 19]
+    varied[12] = body + id_check_char(body)
+    varied[16] = f"重庆第{index}号街道"
+    varied[6] = f"{2010 + index % 10}-{1 + index % 12:02d}"
+    varied[36] = f"主持第{index}号装置技术改造，年节约成本{index}万元"
+    return tuple(varied)
 
 
 def chdir_root() -> None:

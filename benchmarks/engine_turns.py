@@ -23,6 +23,7 @@ from _common import (
     INPUTS,
     TODAY,
     chdir_root,
+    inputs_for,
     pin_one_core,
     profile_text,
     summary_us,
@@ -38,23 +39,28 @@ from bot.engine.program import FormProgram, bind_campaign
 NAME = "engine_turns"
 TARGET_TURNS_PER_S = 10_000
 TARGET_US_PER_TURN = 100.0
-EVENTS: tuple[dict[str, Any], ...] = tuple({"type": "text", "text": t} for t in INPUTS)
 
 
-def converse(program: FormProgram, campaign: Campaign) -> dict[str, Any]:
+def events_for(index: int) -> tuple[dict[str, Any], ...]:
+    return tuple({"type": "text", "text": t} for t in inputs_for(index))
+
+
+def converse(program: FormProgram, campaign: Campaign, index: int = 0) -> dict[str, Any]:
     """One full conversation, untimed; returns the final state."""
     state: dict[str, Any] | None = None
-    for event in EVENTS:
+    for event in events_for(index):
         state, _replies = step(program, state, event, today=TODAY, campaign=campaign)
     assert state is not None
     return state
 
 
-def converse_timed(program: FormProgram, campaign: Campaign, samples: list[int]) -> dict[str, Any]:
+def converse_timed(
+    program: FormProgram, campaign: Campaign, samples: list[int], events: tuple[dict[str, Any], ...]
+) -> dict[str, Any]:
     """One full conversation, appending each turn's duration (ns) to `samples`."""
     state: dict[str, Any] | None = None
     clock = time.perf_counter_ns
-    for event in EVENTS:
+    for event in events:
         t0 = clock()
         state, _replies = step(program, state, event, today=TODAY, campaign=campaign)
         samples.append(clock() - t0)
@@ -83,15 +89,16 @@ def main() -> None:
     program = bind_campaign(load_form(FLAGSHIP_FORM), campaign.lists)
 
     check_complete(converse(program, campaign))
-    for _ in range(args.warmup):
-        converse(program, campaign)
+    for i in range(args.warmup):
+        converse(program, campaign, 100_000 + i)
+    conversations = [events_for(i + 1) for i in range(args.conversations)]
 
     # Timed run: per-turn samples plus the wall time of the whole batch.
     samples: list[int] = []
     gc.collect()
     t0 = time.perf_counter_ns()
-    for _ in range(args.conversations):
-        converse_timed(program, campaign, samples)
+    for events in conversations:
+        converse_timed(program, campaign, samples, events)
     wall_ns = time.perf_counter_ns() - t0
     turns = len(samples)
     turns_per_s = turns / (wall_ns / 1e9)
@@ -99,7 +106,7 @@ def main() -> None:
 
     # Per turn position: which questions are expensive (mean µs over all conversations).
     per_position: list[dict[str, Any]] = []
-    n = len(EVENTS)
+    n = len(INPUTS)
     for i, text in enumerate(INPUTS):
         column = samples[i::n]
         per_position.append({"turn": i, "text": text, "mean_us": round(sum(column) / len(column) / 1000, 1)})
@@ -107,8 +114,8 @@ def main() -> None:
     # One profiled batch (cProfile adds overhead; use it for proportions, not absolute speed).
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in range(args.profile_conversations):
-        converse(program, campaign)
+    for i in range(args.profile_conversations):
+        converse(program, campaign, 200_000 + i)
     profiler.disable()
 
     met = per_turn["mean"] <= TARGET_US_PER_TURN and turns_per_s >= TARGET_TURNS_PER_S

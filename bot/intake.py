@@ -129,7 +129,7 @@ class Intake:
         ev = evaluate(program, app.state, today or self.clock(), campaign)
         out = []
         for compiled in program.documents:
-            if compiled.when is not None and not truthy(compiled.when, ev.context):
+            if compiled.when is not None and not truthy(compiled.when, ev.values):
                 continue
             doc = compiled.document
             context = template_context(program, ev, doc, campaign)

@@ -27,6 +27,8 @@ EXPECT_KEYS = {
     "documents",
     "checklist_contains",
     "checklist_not_contains",
+    "result_checklist_not_contains",
+    "ignored",
 }
 FINDING_KEYS = {"rule", "outcome", "basis", "message", "suggest"}
 EXIT_FOR_STATUS = {"complete": 0, "ineligible": 0, "invalid": 1}
@@ -131,6 +133,10 @@ def compare(scenario: dict[str, Any], form: str, run: Any) -> list[str]:
         for key in ("level", "method", "path"):
             if not result.get(key):
                 diffs.append(f"status is complete but {key} is empty")
+        if sorted(result.get("ignored") or []) != sorted(expect.get("ignored") or []):
+            diffs.append(
+                f"ignored answers: expected {expect.get('ignored') or []}, got {result.get('ignored')}"
+            )
         names = sorted(p.name for p in run.docx_files)
         if not names or names != sorted(result.get("documents") or []):
             diffs.append(f"documents listed {result.get('documents')} but written {names}")
@@ -146,6 +152,11 @@ def compare(scenario: dict[str, Any], form: str, run: Any) -> list[str]:
         diffs += [f"document has {s!r}" for s in docs.get("not_contains") or [] if str(s) in text]
     diffs += [f"checklist.md lacks {s!r}" for s in expect.get("checklist_contains") or [] if str(s) not in md]
     diffs += [f"checklist.md has {s!r}" for s in expect.get("checklist_not_contains") or [] if str(s) in md]
+    items = [
+        i for sec in (result.get("checklist") or {}).get("sections") or [] for i in sec.get("items") or []
+    ]
+    for text in expect.get("result_checklist_not_contains") or []:
+        diffs += [f"result.json checklist item has {text!r}: {i!r}" for i in items if str(text) in i]
     return diffs
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from bot.engine.spec import Ident, Strict
 
@@ -43,12 +43,19 @@ class Campaign(Strict):
     flags: dict[Ident, bool | str | int] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
     source: str | None = None
+    _context: dict[str, object] | None = PrivateAttr(default=None)
 
     def is_closed(self, today: dt.date) -> bool:
         return today > self.deadline
 
     def as_context(self) -> dict[str, object]:
-        """What expressions see as `campaign`."""
+        """What expressions see as `campaign` (built once; treat as read-only)."""
+        if self._context is None:
+            object.__setattr__(self, "_context", self._build_context())
+        assert self._context is not None
+        return self._context
+
+    def _build_context(self) -> dict[str, object]:
         return {
             "id": self.id,
             "institution": self.institution,

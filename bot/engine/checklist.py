@@ -76,7 +76,7 @@ def build(
     name = ev.values.get("name") or ""
     checklist = Checklist(f"{spec.short_title or spec.title} 提交清单" + (f"（{name}）" if name else ""))
     for compiled in program.checklist:
-        if compiled.when is None or truthy(compiled.when, ev.context):
+        if compiled.when is None or truthy(compiled.when, ev.values):
             checklist.add(compiled.item.group, fill(compiled.item.text, ev.values).strip())
     if campaign is not None:
         _campaign_items(checklist, campaign, spec.copies, today, calendar or WorkCalendar())

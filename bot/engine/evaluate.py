@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import cel
-
 from bot.engine.campaign import Campaign
-from bot.engine.expressions import make_context, truthy, value_of
+from bot.engine.expressions import truthy, value_of
 from bot.engine.program import FieldInfo, FormProgram, GroupInfo
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -36,7 +35,6 @@ class Finding:
 
 @dataclass
 class Evaluation:
-    context: cel.Context
     values: dict[str, Any]
     applicable: dict[str, bool]
     settled: set[str]
@@ -55,11 +53,8 @@ def base_values(
         "today": today.isoformat(),
         "campaign": campaign.as_context() if campaign else {},
     }
-    for key in program.fields:
-        if key in answers:
-            values[key] = answers[key]
-        elif "." not in key:
-            values[key] = None
+    for key in program.top_field_keys:
+        values[key] = answers.get(key)
     for key in program.groups:
         values[key] = [_row_value(program.groups[key], row) for row in answers.get(key) or []]
     for name, _ in program.computed:
@@ -73,7 +68,38 @@ def _row_value(group: GroupInfo, row: dict[str, Any]) -> dict[str, Any]:
     return {c.id: row.get(c.id) for c in group.columns}
 
 
+_RECENT: OrderedDict[tuple[Any, ...], Evaluation] = OrderedDict()
+RECENT_LIMIT = 512
+
+
 def evaluate(
+    program: FormProgram,
+    state: dict[str, Any],
+    today: dt.date,
+    campaign: Campaign | None = None,
+) -> Evaluation:
+    """What follows from the answers. Pure; recent results are reused (a step evaluates the state the
+    previous step ended with). The returned Evaluation is shared: read it, never change it."""
+    key = (
+        id(program),
+        today,
+        id(campaign),
+        repr(state.get("answers", {})),
+        repr(state.get("skipped", ())),
+        repr(state.get("closed", ())),
+    )
+    found = _RECENT.get(key)
+    if found is not None:
+        _RECENT.move_to_end(key)
+        return found
+    result = _evaluate(program, state, today, campaign)
+    _RECENT[key] = result
+    if len(_RECENT) > RECENT_LIMIT:
+        _RECENT.popitem(last=False)
+    return result
+
+
+def _evaluate(
     program: FormProgram,
     state: dict[str, Any],
     today: dt.date,
@@ -83,40 +109,31 @@ def evaluate(
     skipped = set(state.get("skipped", []))
     closed = set(state.get("closed", []))
     values = base_values(program, answers, today, campaign)
-    context = make_context(values)
-    _compute(program, values, context)
+    _compute(program, values)
     applicable: dict[str, bool] = {}
     for key in program.items:
-        ok = _applies(program, key, context)
+        ok = _applies(program, key, values)
         applicable[key] = ok
         if not ok:
             values[key] = [] if key in program.groups else None
-            context.add_variable(key, values[key])
-    _compute(program, values, context)
+    _compute(program, values)
     settled = _settled(program, answers, skipped, closed, applicable)
-    findings, outcomes = _rules(program, context, values, settled)
-    for name, value in outcomes.items():
-        values[name] = value
-        context.add_variable(name, value)
-    return Evaluation(context, values, applicable, settled, findings, outcomes)
+    findings, outcomes = _rules(program, values, settled)
+    values.update(outcomes)
+    return Evaluation(values, applicable, settled, findings, outcomes)
 
 
-def _compute(program: FormProgram, values: dict[str, Any], context: cel.Context) -> None:
+def _compute(program: FormProgram, values: dict[str, Any]) -> None:
     for name, expr in program.computed:
-        values[name] = value_of(expr, context)
-        context.add_variable(name, values[name])
+        values[name] = value_of(expr, values)
 
 
-def _applies(program: FormProgram, key: str, context: cel.Context) -> bool:
-    if key in program.groups:
-        when = program.groups[key].when
-        return when is None or truthy(when, context)
-    info = program.fields[key]
-    return all(e is None or truthy(e, context) for e in (info.section_when, info.when))
+def _applies(program: FormProgram, key: str, values: dict[str, Any]) -> bool:
+    return all(truthy(expr, values) for expr in program.conditions[key])
 
 
-def field_applies(info: FieldInfo, context: cel.Context) -> bool:
-    return all(e is None or truthy(e, context) for e in (info.section_when, info.when))
+def field_applies(info: FieldInfo, values: dict[str, Any]) -> bool:
+    return all(e is None or truthy(e, values) for e in (info.section_when, info.when))
 
 
 def _settled(
@@ -129,8 +146,7 @@ def _settled(
     settled: set[str] = set()
     for key in program.items:
         if not applicable[key]:
-            inputs = _when_inputs(program, key)
-            if inputs <= settled:
+            if program.condition_inputs[key] <= settled:
                 settled.add(key)
         elif key in program.groups:
             if key in closed:
@@ -140,26 +156,13 @@ def _settled(
     return settled
 
 
-def _when_inputs(program: FormProgram, key: str) -> set[str]:
-    exprs = [program.groups[key].when] if key in program.groups else []
-    if key in program.fields:
-        info = program.fields[key]
-        exprs = [info.section_when, info.when]
-    names: set[str] = set()
-    for expr in exprs:
-        if expr is not None:
-            for name in expr.names:
-                names |= set(program.computed_inputs.get(name, {name}))
-    return {n for n in names if n in program.fields or n in program.groups}
-
-
 def _rules(
-    program: FormProgram, context: cel.Context, values: dict[str, Any], settled: set[str]
+    program: FormProgram, values: dict[str, Any], settled: set[str]
 ) -> tuple[list[Finding], dict[str, str]]:
     findings: list[Finding] = []
     outcomes: dict[str, str] = {}
     for compiled in program.rules:
-        if not compiled.inputs <= settled or not truthy(compiled.expr, context):
+        if not compiled.inputs <= settled or not truthy(compiled.expr, values):
             continue
         rule = compiled.rule
         for name, text in rule.set.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cel
@@ -100,16 +100,62 @@ CEL_FUNCTIONS: frozenset[str] = frozenset(
 )
 
 
+_FAILED = object()
+MEMO_LIMIT = 4096
+
+
 @dataclass(frozen=True)
 class Expr:
-    """A compiled expression and the names it reads."""
+    """A compiled expression, the names it reads, and a memo of results by input values.
+
+    Expressions are pure functions of their inputs, so a result is reused whenever the same inputs come
+    back; only the names an expression reads are converted for CEL, never the whole answer set. Plain
+    values key the memo as they are (a name always holds one type: a yes/no field is never a number, so
+    True and 1 cannot meet); lists and maps are frozen first.
+    """
 
     source: str
     program: cel.Program
     names: frozenset[str]
+    keys: tuple[str, ...] = ()
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def run(self, context: cel.Context) -> Any:
-        return self.program.execute(context)
+    def run(self, values: Mapping[str, Any]) -> Any:
+        """The result, or raise when the expression cannot be evaluated with these values."""
+        key: tuple[Any, ...] = tuple([values.get(name) for name in self.keys])
+        try:
+            found = self.memo.get(key, _MISSING)
+        except TypeError:  # lists and maps (multi-choice answers, group rows) are not hashable
+            key = tuple([freeze(k) for k in key])
+            found = self.memo.get(key, _MISSING)
+        if found is _MISSING:
+            try:
+                found = self.program.execute(cel.Context({n: values.get(n) for n in self.keys}, FUNCTIONS))
+            except (RuntimeError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+                found = _FAILED
+            if len(self.memo) >= MEMO_LIMIT:
+                self.memo.clear()
+            self.memo[key] = found
+        if found is _FAILED:
+            raise ValueError(f"cannot evaluate {self.source!r}")
+        return found
+
+
+_MISSING = object()
+
+
+def freeze(value: Any) -> Any:
+    """A hashable stand-in for a value; numbers and booleans keep their type (True != 1 in CEL)."""
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if kind is bool or kind is int or kind is float:
+        return (kind, value)
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
+    return repr(value)
 
 
 def compile_expr(source: str) -> Expr:
@@ -126,7 +172,7 @@ def compile_expr(source: str) -> Expr:
         raise ExpressionError(
             f"未知函数 {unknown[0]!r}；可用的函数：{allowed}（以及 CEL 自带的 size、has 等）"
         )
-    return Expr(source=source, program=program, names=names)
+    return Expr(source=source, program=program, names=names, keys=tuple(sorted(names)))
 
 
 def _is_named_function(name: str) -> bool:
@@ -144,20 +190,16 @@ def _syntax_column(raw: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def make_context(variables: Mapping[str, Any]) -> cel.Context:
-    return cel.Context(dict(variables), FUNCTIONS)
-
-
-def truthy(expr: Expr, context: cel.Context) -> bool:
+def truthy(expr: Expr, values: Mapping[str, Any]) -> bool:
     """Evaluate a condition; an expression that cannot be evaluated yet (null inputs) is false."""
     try:
-        return expr.run(context) is True
-    except (RuntimeError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return expr.run(values) is True
+    except ValueError:
         return False
 
 
-def value_of(expr: Expr, context: cel.Context) -> Any:
+def value_of(expr: Expr, values: Mapping[str, Any]) -> Any:
     try:
-        return expr.run(context)
-    except (RuntimeError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return expr.run(values)
+    except ValueError:
         return None

@@ -149,7 +149,7 @@ class Step:
     def _suggested(self, info: FieldInfo, slot: Slot) -> str | None:
         if info.derive is None or slot.group is not None:
             return None
-        value = value_of(info.derive, self.ev.context)
+        value = value_of(info.derive, self.ev.values)
         if value is None or (info.choices and value not in info.choices):
             return None
         return str(value)
@@ -224,7 +224,7 @@ class Step:
         suggested = self._suggested(info, slot)
         if suggested is not None and word in YES_WORDS and not (info.choices and word.isdigit()):
             return suggested
-        checked = info.check_when is None or truthy(info.check_when, self.ev.context)
+        checked = info.check_when is None or truthy(info.check_when, self.ev.values)
         if isinstance(info.field, IdNumberField) and not checked:
             return parse_plain_id(text).value
         return parse(info, text, self.today).value
@@ -253,23 +253,18 @@ class Step:
     def _failed_check(self, slot: Slot, info: FieldInfo, value: Any) -> str | None:
         if not info.checks:
             return None
-        context = self.ev.context
-        context.add_variable("value", value)
+        values = {**self.ev.values, "value": value}
         if slot.group is None:
-            context.add_variable(slot.key, value)
+            values[slot.key] = value
         else:
             rows = self.s.answers.get(slot.group) or []
             row = dict(rows[slot.row]) if slot.row is not None and slot.row < len(rows) else {}
             row[info.id] = value
-            context.add_variable("row", row)
-        failed = None
+            values["row"] = row
         for check in info.checks:
-            if not truthy(check.expr, context):
-                failed = check.check.message
-                break
-        if slot.group is None:
-            context.add_variable(slot.key, self.ev.values.get(slot.key))
-        return failed
+            if not truthy(check.expr, values):
+                return check.check.message
+        return None
 
     def _accept(self, slot: Slot, value: Any) -> None:
         was_editing = self.s.data.get("editing") == slot.key
@@ -289,16 +284,12 @@ class Step:
         assert slot.group is not None and slot.row is not None
         group = self.program.groups[slot.group]
         rows = self.s.answers.get(slot.group) or []
-        row = rows[slot.row]
-        self.ev.context.add_variable("row", row)
-        if next_slot(self.program, self.s, self.ev) is not None and any(
-            s.startswith(f"{slot.group}.{slot.row}.")
-            for s in [next_slot(self.program, self.s, self.ev).key]  # type: ignore[union-attr]
-        ):
-            return
-        self.ev.context.add_variable("row", row)
+        following = next_slot(self.program, self.s, self.ev)
+        if following is not None and following.key.startswith(f"{slot.group}.{slot.row}."):
+            return  # the row is not complete yet
+        values = {**self.ev.values, "row": rows[slot.row]}
         for check in group.checks:
-            if not truthy(check.expr, self.ev.context):
+            if not truthy(check.expr, values):
                 column = check.check.field or group.columns[-1].id
                 target = parse_key(self.program, f"{slot.group}.{slot.row}.{column}")
                 if target is not None:
@@ -355,7 +346,7 @@ class Step:
         lines += [f"{label}：{value}" for label, value in outcomes.items()]
         lines.append("请下载申报表，按提交清单准备材料。")
         docs = [
-            d.document.id for d in self.program.documents if d.when is None or truthy(d.when, self.ev.context)
+            d.document.id for d in self.program.documents if d.when is None or truthy(d.when, self.ev.values)
         ]
         self.out.append(
             Reply("done", "\n".join(lines), {"outcomes": dict(self.ev.outcomes), "documents": docs})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from bot.engine.expressions import Expr
 from bot.engine.spec import AnyField, Check, ChecklistItem, DocumentSpec, FormSpec, Rule, Section
@@ -86,6 +87,34 @@ class FormProgram:
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @cached_property
+    def conditions(self) -> dict[str, tuple[Expr, ...]]:
+        """For each item (field or group), the `when` expressions that must all hold for it to apply."""
+        out: dict[str, tuple[Expr, ...]] = {}
+        for key in self.items:
+            if key in self.groups:
+                exprs = [self.groups[key].when]
+            else:
+                exprs = [self.fields[key].section_when, self.fields[key].when]
+            out[key] = tuple(e for e in exprs if e is not None)
+        return out
+
+    @cached_property
+    def condition_inputs(self) -> dict[str, frozenset[str]]:
+        """For each item, the fields and groups its conditions read (through computed values)."""
+        out: dict[str, frozenset[str]] = {}
+        for key, exprs in self.conditions.items():
+            names: set[str] = set()
+            for expr in exprs:
+                for name in expr.names:
+                    names |= set(self.computed_inputs.get(name, {name}))
+            out[key] = frozenset(n for n in names if n in self.fields or n in self.groups)
+        return out
+
+    @cached_property
+    def top_field_keys(self) -> tuple[str, ...]:
+        return tuple(k for k in self.items if k not in self.groups)
 
     def top_fields(self) -> list[FieldInfo]:
         return [self.fields[k] for k in self.items if k in self.fields]

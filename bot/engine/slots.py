@@ -49,12 +49,12 @@ def _group_slot(group: GroupInfo, session: Session, ev: Evaluation) -> Slot | No
 def _row_slot(
     group: GroupInfo, index: int, row: dict[str, Any], session: Session, ev: Evaluation
 ) -> Slot | None:
-    ev.context.add_variable("row", row)
+    values = {**ev.values, "row": row}
     for column in group.columns:
         key = cell_key(group.id, index, column.id)
         if column.id in row or key in session.skipped:
             continue
-        if field_applies(column, ev.context):
+        if field_applies(column, values):
             return Slot(key, column, group.id, index)
     return None
 
