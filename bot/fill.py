@@ -12,6 +12,7 @@ from typing import Any
 from bot.engine.program import FormProgram
 from bot.engine.spec import ImageField
 from bot.engine.state import MORE
+from bot.engine.text import as_text
 from bot.intake import Intake
 
 MAX_TURNS = 2000
@@ -112,7 +113,7 @@ class _Filler:
         if info is not None and isinstance(info.field, ImageField):
             self._upload(key, str(value))
             return
-        self._send(_as_text(value), key)
+        self._send(as_text(value), key)
 
     def _lookup(self, parts: list[str]) -> Any:
         if len(parts) == 1:
@@ -143,14 +144,6 @@ class _Filler:
                     {"field": str(reply.data.get("key") or key), "message": str(reply.data["message"])}
                 )
                 return
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
 
 
 def fill(intake: Intake, target: str, answers: Any, *, base: Path, today: dt.date) -> FillResult:

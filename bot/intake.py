@@ -12,7 +12,7 @@ from bot.documents.docx import render_docx
 from bot.documents.images import BadImage, reencode
 from bot.engine import checklist as checklists
 from bot.engine.campaign import Campaign
-from bot.engine.evaluate import Evaluation, evaluate, fill
+from bot.engine.evaluate import Evaluation, evaluate
 from bot.engine.expressions import truthy
 from bot.engine.flow import current_slot, step
 from bot.engine.identifiers import normalize_id_number
@@ -20,6 +20,7 @@ from bot.engine.program import FormProgram
 from bot.engine.replies import Reply
 from bot.engine.spec import IdNumberField
 from bot.engine.state import Slot
+from bot.engine.text import fill
 from bot.registry import Registry
 from storage import Application, Store
 

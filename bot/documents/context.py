@@ -5,22 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from bot.engine.campaign import Campaign
-from bot.engine.evaluate import Evaluation, fill
+from bot.engine.evaluate import Evaluation
 from bot.engine.program import FieldInfo, FormProgram
 from bot.engine.spec import DateField, DocumentSpec, FileField, ImageField, YearMonthField
+from bot.engine.text import as_text, fill
 
 
 def paper_value(info: FieldInfo, value: Any) -> Any:
     """An answer as written on the official form (dates with dots, yes/no in words)."""
-    if value is None or isinstance(info.field, ImageField | FileField):
+    if isinstance(info.field, ImageField | FileField):
         return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
     if isinstance(info.field, DateField | YearMonthField) and isinstance(value, str):
         return value.replace("-", ".")
-    return str(value)
+    return as_text(value)
 
 
 def template_context(
@@ -37,7 +34,7 @@ def template_context(
             context[key] = paper_value(program.fields[key], answers.get(key))
     for name, _ in program.computed:
         value = ev.values.get(name)
-        context[name] = "" if value is None else paper_value_plain(value)
+        context[name] = as_text(value)
     for name in program.spec.outcomes:
         context[name] = ev.outcomes.get(name, "")
     shown = {**ev.values, **{k: v for k, v in context.items() if isinstance(v, str)}}
@@ -45,11 +42,3 @@ def template_context(
         context[name] = fill(text, shown).strip()
     context["institution"] = campaign.institution if campaign else ""
     return context
-
-
-def paper_value_plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine.campaign import Campaign
-from bot.engine.evaluate import Evaluation, fill
+from bot.engine.evaluate import Evaluation
 from bot.engine.expressions import truthy
 from bot.engine.program import FormProgram
+from bot.engine.text import fill
 from bot.engine.workdays import WorkCalendar
 
 WEEKDAYS = "一二三四五六日"

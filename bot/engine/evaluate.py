@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +10,7 @@ from typing import Any
 from bot.engine.campaign import Campaign
 from bot.engine.expressions import truthy, value_of
 from bot.engine.program import FieldInfo, FormProgram, GroupInfo
-
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+from bot.engine.text import fill
 
 
 @dataclass(frozen=True)
@@ -178,19 +176,3 @@ def _rules(
                 )
             )
     return findings, outcomes
-
-
-def fill(text: str, values: dict[str, Any]) -> str:
-    """Replace {name} with a value; nothing else is interpreted."""
-
-    def one(match: re.Match[str]) -> str:
-        value = values.get(match.group(1))
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        if isinstance(value, list):
-            return "、".join(str(v) for v in value)
-        return str(value)
-
-    return _PLACEHOLDER.sub(one, text)

@@ -23,10 +23,10 @@ from bot.engine.program import (
     GroupInfo,
 )
 from bot.engine.spec import AnyField, ChoiceField, FormSpec, MultiChoiceField, Section, YesNoField
+from bot.engine.text import placeholders
 from bot.engine.yamlsource import Path_, Source, SpecError, SpecErrors, Where, read
 
 M = TypeVar("M", bound=BaseModel)
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _EQ_LITERAL = re.compile(r"\b([a-z][a-z0-9_]*)\s*(?:==|!=)\s*\"([^\"]*)\"")
 _LITERAL_EQ = re.compile(r"\"([^\"]*)\"\s*(?:==|!=)\s*([a-z][a-z0-9_]*)\b")
 _IN_LIST = re.compile(r"\b([a-z][a-z0-9_]*)\s+in\s+\[([^\]]*)\]")
@@ -279,7 +279,7 @@ class _Builder:
         return out
 
     def _placeholders(self, text: str, path: Path_, names: frozenset[str]) -> None:
-        for name in _PLACEHOLDER.findall(text):
+        for name in placeholders(text):
             if name not in names:
                 self._error(path, f"文字中的 {{{name}}} 不是字段、computed 或 outcomes 的名称")
 

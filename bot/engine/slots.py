@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.engine.evaluate import Evaluation, field_applies
-from bot.engine.program import FieldInfo, FormProgram, GroupInfo
-from bot.engine.state import MORE, Session, Slot, cell_key
+from bot.engine.program import FormProgram, GroupInfo
+from bot.engine.state import MORE, Session, Slot, cell_key, parse_key
 
 
 def next_slot(program: FormProgram, session: Session, ev: Evaluation) -> Slot | None:
     editing = session.data.get("editing")
     if editing:
-        from bot.engine.state import parse_key
-
         slot = parse_key(program, str(editing))
         if slot is not None:
             return slot
@@ -91,15 +89,7 @@ def answered_items(program: FormProgram, session: Session, ev: Evaluation) -> li
         if key in program.groups:
             group = program.groups[key]
             for index, _row in enumerate(session.answers.get(key) or []):
-                out.append((f"{key}.{index}", f"{group.section.title} 第{index + 1}{_unit(group)}"))
+                out.append((f"{key}.{index}", f"{group.section.title} 第{index + 1}条"))
         elif key in session.answers or key in session.skipped:
             out.append((key, program.fields[key].title))
     return out
-
-
-def _unit(group: GroupInfo) -> str:
-    return "条"
-
-
-def row_columns(group: GroupInfo) -> list[FieldInfo]:
-    return list(group.columns)

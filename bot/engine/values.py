@@ -26,6 +26,7 @@ from bot.engine.spec import (
     YearMonthField,
     YesNoField,
 )
+from bot.engine.text import as_text
 
 PRESENT = "至今"
 YES_WORDS = frozenset({"是", "是的", "对", "有", "y", "yes", "true", "1", "√", "好", "确认", "正确"})
@@ -277,14 +278,8 @@ def _short(text: str) -> str:
 
 def display(info: FieldInfo, value: Any) -> str:
     """An answer as the applicant reads it back (ID numbers masked)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
     if isinstance(value, dict):
         return "已上传" if value.get("ref") else ""
-    if isinstance(info.field, IdNumberField) and len(str(value)) == 18:
-        return identifiers.mask_id_number(str(value))
-    return str(value)
+    if isinstance(info.field, IdNumberField) and isinstance(value, str) and len(value) == 18:
+        return identifiers.mask_id_number(value)
+    return as_text(value)
