@@ -72,6 +72,12 @@ class _Filler:
         self.errors: list[dict[str, str]] = []
 
     def run(self) -> None:
+        for group_id, group in self.program.groups.items():
+            rows = self.answers.get(group_id) or []
+            repeat = group.section.repeat
+            if repeat is not None and len(rows) > repeat.max:
+                message = f"{group.section.title}最多填写 {repeat.max} 条，答案文件有 {len(rows)} 条。"
+                self.errors.append({"field": group_id, "message": message})
         for _ in range(MAX_TURNS):
             app = self.intake.store.get(self.app.id)
             assert app is not None
@@ -159,17 +165,16 @@ def fill(intake: Intake, target: str, answers: Any, *, base: Path, today: dt.dat
         if filler.errors
         else ("complete" if app.state.get("status") == "complete" else "ineligible")
     )
+    complete = status == "complete"
     checklist = intake.checklist(app.id, today)
-    documents = (
-        [(d.filename, d.data) for d in intake.documents(app.id, today)] if status == "complete" else []
-    )
+    documents = [(d.filename, d.data) for d in intake.documents(app.id, today)] if complete else []
     data: dict[str, Any] = {
         "form": program.id,
         "campaign": campaign.id if campaign else None,
         "status": status,
-        "level": ev.outcomes.get("level"),
-        "method": ev.outcomes.get("method"),
-        "path": ev.outcomes.get("path"),
+        "level": ev.outcomes.get("level") if complete else None,
+        "method": ev.outcomes.get("method") if complete else None,
+        "path": ev.outcomes.get("path") if complete else None,
         "outcomes": dict(ev.outcomes),
         "findings": intake.findings(app, today),
         "errors": filler.errors,
@@ -180,7 +185,9 @@ def fill(intake: Intake, target: str, answers: Any, *, base: Path, today: dt.dat
         "resume_code": app.resume_code,
         "today": today.isoformat(),
     }
-    md = checklist.markdown() if status == "complete" else _explanation_md(data)
+    md = checklist.markdown() if complete else _explanation_md(data)
+    if not complete:
+        data["checklist"] = {"title": md.splitlines()[0].lstrip("# "), "sections": [], "explanation": md}
     return FillResult(data, documents, md)
 
 

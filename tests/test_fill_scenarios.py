@@ -185,5 +185,5 @@ def test_scenario(path: Path, run_fill: Callable[..., Any], yaml_loader: Callabl
     )
 
 
-def test_every_form_folder_has_scenarios() -> None:
+def test_scenario_files_are_found() -> None:
     assert scenario_files(), "no scenario files found under tests/scenarios/"

@@ -239,16 +239,16 @@ def _yes_no(text: str) -> bool:
 
 
 def match_choice(options: tuple[str, ...], text: str) -> str:
-    cleaned = text.strip().rstrip("。.")
+    cleaned = halfwidth(text.strip().rstrip("。."))
     if cleaned.isdigit():
         index = int(cleaned)
         if 1 <= index <= len(options):
             return options[index - 1]
         raise Invalid(f"没有第 {index} 项，请回复 1 到 {len(options)} 之间的编号。")
     for option in options:
-        if cleaned == option or cleaned.lower() == option.lower():
+        if cleaned.lower() == halfwidth(option).lower():
             return option
-    starts = [o for o in options if o.startswith(cleaned) or cleaned in o.split("/")]
+    starts = [o for o in options if halfwidth(o).startswith(cleaned) or cleaned in halfwidth(o).split("/")]
     if len(starts) == 1:
         return starts[0]
     raise Invalid(f"“{_short(cleaned)}”不是可选项，请回复编号或选项文字。")
@@ -258,7 +258,12 @@ def _multi(f: MultiChoiceField, options: tuple[str, ...], text: str) -> list[str
     if f.exclusive and text.strip().lower() in NO_WORDS - {"2"}:
         return [f.exclusive[0]]
     picked: list[str] = []
-    for part in (p for p in _SPLIT.split(text) if p):
+    rest = halfwidth(text)
+    for option in sorted(options, key=len, reverse=True):  # whole options first: they may contain 、
+        if len(option) > 1 and halfwidth(option) in rest:
+            picked.append(option)
+            rest = rest.replace(halfwidth(option), " ")
+    for part in (p for p in _SPLIT.split(rest) if p):
         choice = match_choice(options, part)
         if choice not in picked:
             picked.append(choice)
