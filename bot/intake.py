@@ -18,7 +18,7 @@ from bot.engine.flow import current_slot, step
 from bot.engine.identifiers import normalize_id_number
 from bot.engine.program import FormProgram
 from bot.engine.replies import Reply
-from bot.engine.spec import IdNumberField
+from bot.engine.spec import IdNumberField, ImageField
 from bot.engine.state import Slot
 from bot.engine.text import fill
 from bot.registry import Registry
@@ -103,8 +103,12 @@ class Intake:
         self, app_id: str, data: bytes, channel: str, name: str = "", today: dt.date | None = None
     ) -> list[Reply]:
         """An image upload: checked by content and re-encoded before it is stored or shown to the engine."""
+        slot = self.current_slot(app_id, today)
+        limit = (
+            slot.info.field.max_mb if slot and slot.info and isinstance(slot.info.field, ImageField) else 10
+        )
         try:
-            clean, mime = reencode(data)
+            clean, mime = reencode(data, max_bytes=int(limit * 1024 * 1024))
         except BadImage as exc:
             return self.handle(
                 app_id, {"type": "file", "error": str(exc), "name": name[:100]}, channel, today

@@ -19,6 +19,7 @@ _WORDS: dict[str, str] = {
     "保持不变": "keep",
     "进度": "status",
 }
+# "/unknown" is what any other slash command becomes: it gets a hint, never counts as an answer.
 _SLASH = frozenset({"back", "skip", "edit", "review", "restart", "help", "stop", "keep", "status", "start"})
 COMMAND_WORDS: dict[str, str] = {v: k for k, v in reversed(list(_WORDS.items()))}
 
@@ -35,7 +36,7 @@ def parse_command(text: str) -> Command | None:
     if stripped.startswith("/"):
         head, _, arg = stripped[1:].partition(" ")
         head = head.split("@", 1)[0].lower()
-        return Command(head, arg.strip()) if head in _SLASH else None
+        return Command(head if head in _SLASH else "unknown", arg.strip())
     if stripped in _WORDS:
         return Command(_WORDS[stripped])
     head, _, arg = stripped.partition(" ")

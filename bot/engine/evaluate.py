@@ -147,7 +147,9 @@ def _settled(
             if program.condition_inputs[key] <= settled:
                 settled.add(key)
         elif key in program.groups:
-            if key in closed:
+            repeat = program.groups[key].section.repeat
+            full = repeat is not None and len(answers.get(key) or []) >= repeat.max
+            if key in closed or full:
                 settled.add(key)
         elif key in answers or key in skipped:
             settled.add(key)

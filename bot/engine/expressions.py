@@ -47,9 +47,9 @@ def months_between(start: object, end: object) -> int | None:
 
 
 def years_between(start: object, end: object) -> int | None:
-    """Full years from `start` to `end`; negative when `end` is earlier."""
+    """Full years from `start` to `end`, truncated toward zero; negative when `end` is earlier."""
     months = months_between(start, end)
-    return None if months is None else int(months / 12) if months >= 0 else -((-months + 11) // 12)
+    return None if months is None else int(months / 12)
 
 
 def age_on(birth: object, day: object) -> int | None:
@@ -96,7 +96,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 # CEL's own functions and macros that an author may call.
 CEL_FUNCTIONS: frozenset[str] = frozenset(
     {"size", "has", "all", "exists", "exists_one", "map", "filter", "int", "double", "string", "matches"}
-    | {"contains", "startsWith", "endsWith", "type", "bool", "uint", "max", "min"}
+    | {"contains", "startsWith", "endsWith", "type", "bool", "uint"}
 )
 
 

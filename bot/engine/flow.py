@@ -107,7 +107,7 @@ class Step:
             count = len(self.s.answers.get(slot.group) or [])
             repeat = group.section.repeat
             assert repeat is not None
-            prompt = repeat.more_prompt or f"已填写 {count} 条{group.section.title}。还要再添加一条吗？"
+            prompt = repeat.more_prompt or f"已填写 {count} 条{repeat.item}。还要再添加一条吗？"
             more = r.question(
                 None,
                 slot.key,
@@ -144,15 +144,29 @@ class Step:
             current=current,
             suggested=self._suggested(info, slot),
             pending=self.s.pending.get(slot.key),
+            suggested_from=self._derived_from(info, slot),
         )
 
     def _suggested(self, info: FieldInfo, slot: Slot) -> str | None:
-        if info.derive is None or slot.group is not None:
+        if info.derive is None:
+            return info.field.default if slot.group is None else None
+        if slot.group is not None:
             return None
         value = value_of(info.derive, self.ev.values)
         if value is None or (info.choices and value not in info.choices):
             return None
         return str(value)
+
+    def _derived_from(self, info: FieldInfo, slot: Slot) -> str | None:
+        """The sentence offering a suggested answer: derived from earlier answers, or the default."""
+        value = self._suggested(info, slot)
+        if value is None:
+            return None
+        if info.derive is None:
+            return f"常见答案是「{value}」。回复“是”采用，或直接输入。"
+        names = [n for n in self.program.top_field_keys if n in info.derive.names]
+        source = f"“{self.program.fields[names[-1]].title}”" if names else "信息"
+        return f"根据您填写的{source}，应为「{value}」。回复“是”确认，或直接输入。"
 
     def _ineligible_prompt(self) -> Reply:
         lines = []
@@ -373,6 +387,8 @@ class Step:
             "修改（/edit）：修改已填写的任一答案，改完回到原处",
             "查看（/review）：查看已填写的内容",
             "重新开始（/restart）：清空后从头填写",
+            "保持（/keep）：回到上一题后沿用原来的答案",
+            "进度（/status）：查看已完成多少题",
             "结束（/stop）：结束本次填写（已填内容会保存）",
         ]
         slot = next_slot(self.program, self.s, self.ev) if self.s.mode == "asking" else None

@@ -75,17 +75,24 @@ class _Builder:
     def build(self) -> FormProgram:
         spec = self.spec
         names = self._declare_names()
+        asked = names - set(spec.outcomes)  # whether a question applies never depends on rule outcomes
         fields: dict[str, FieldInfo] = {}
         groups: dict[str, GroupInfo] = {}
         items: list[str] = []
         for s_index, section in enumerate(spec.sections):
             base: Path_ = ("sections", s_index)
-            section_when = self._expr(section.when, (*base, "when"), names)
+            section_when = self._expr(section.when, (*base, "when"), asked)
             columns = [
-                self._field(f, section, base, f_index, names, section_when)
+                self._field(f, section, base, f_index, asked, section_when)
                 for f_index, f in enumerate(section.fields)
             ]
+            if section.repeat is None and section.checks:
+                self._error(
+                    (*base, "validate"),
+                    "分组的 validate 只能用于重复组（有 repeat 的分组）；普通字段的校验请写在字段下",
+                )
             if section.repeat is not None:
+                self._check_columns(section, base)
                 checks = self._checks(section.checks, (*base, "validate"), names | {"row"})
                 groups[section.id] = GroupInfo(section, tuple(columns), section_when, checks)
                 items.append(section.id)
@@ -119,6 +126,18 @@ class _Builder:
         )
         program.dependents = _dependents(program)
         return program
+
+    def _check_columns(self, section: Section, base: Path_) -> None:
+        ids = [f.id for f in section.fields]
+        for index, name in enumerate(ids):
+            if ids.index(name) != index:
+                self._error((*base, "fields", index, "id"), f"重复组 {section.id} 里列编号 {name!r} 重复")
+        for index, check in enumerate(section.checks):
+            if check.field is not None and check.field not in ids:
+                self._error(
+                    (*base, "validate", index, "field"),
+                    f"field: {check.field!r} 不是重复组 {section.id} 的列；可用的列：{', '.join(ids)}",
+                )
 
     def _declare_names(self) -> frozenset[str]:
         names: set[str] = set(BUILTIN_NAMES)

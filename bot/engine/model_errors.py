@@ -80,7 +80,9 @@ def _message(item: Any, path: Path_, extra: list[int | str], source: Source, roo
         pattern = item.get("ctx", {}).get("pattern", "")
         if "a-z" in pattern:
             return f"{here}: 编号 {_show(found)} 不合规：只能用小写英文字母、数字和下划线，以字母开头（例如 title_level）"
-        return f"{here}: {_show(found)} 格式不对：应写 today 或 YYYY-MM-DD 日期（例如 2023-10-10）"
+        if "today" in pattern:
+            return f"{here}: {_show(found)} 格式不对：应写 today 或 YYYY-MM-DD 日期（例如 2023-10-10）"
+        return f"{here}: {_show(found)} 格式不对（应符合 {pattern}）"
     if kind in ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"):
         return f"{here}: 应为数字，写成了 {_show(found)}"
     if kind in ("bool_parsing", "bool_type"):

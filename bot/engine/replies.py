@@ -32,6 +32,7 @@ def question(
     current: str | None,
     suggested: str | None,
     pending: str | None,
+    suggested_from: str | None = None,
 ) -> Reply:
     n, total = progress
     lines = [f"第 {n}/{total} 题｜{section}"]
@@ -39,8 +40,8 @@ def question(
         lines.append(f"⚠ {pending}")
     lines.append(prompt)
     multi = info is not None and isinstance(info.field, MultiChoiceField)
-    if suggested is not None:
-        lines.append(f"根据身份证号码，应为「{suggested}」。回复“是”确认，或直接输入。")
+    if suggested is not None and suggested_from:
+        lines.append(suggested_from)
     if choices:
         lines += [f"{i}. {c}" for i, c in enumerate(choices, 1)]
         lines.append("可多选，用逗号或空格分隔编号，例如：1,3" if multi else "请回复编号或选项文字。")

@@ -182,7 +182,7 @@ FIELD_TYPES: tuple[str, ...] = (
 class Repeat(Strict):
     min: int = Field(default=1, ge=0)
     max: int = Field(default=10, ge=1, le=50)
-    item: str = "一行"
+    item: str = "记录"
     more_prompt: str | None = None
 
     @model_validator(mode="after")
@@ -261,11 +261,12 @@ class FormSpec(Strict):
     def _unique_ids(cls, sections: list[Section]) -> list[Section]:
         seen: set[str] = set()
         for section in sections:
-            names = [section.id] if section.is_group else []
-            names += [] if section.is_group else [f.id for f in section.fields]
+            names = [section.id] if section.is_group else [f.id for f in section.fields]
             for name in names:
                 if name in seen:
-                    raise ValueError(f"编号 {name!r} 重复：每个字段和重复组的 id 必须唯一")
+                    raise ValueError(
+                        f"编号 {name!r} 重复（分组 {section.id}）：每个字段和重复组的 id 必须唯一"
+                    )
                 seen.add(name)
         return sections
 

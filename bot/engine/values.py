@@ -287,4 +287,12 @@ def display(info: FieldInfo, value: Any) -> str:
         return "已上传" if value.get("ref") else ""
     if isinstance(info.field, IdNumberField) and isinstance(value, str) and len(value) == 18:
         return identifiers.mask_id_number(value)
+    if info.field.sensitive and isinstance(value, str):
+        return mask(value)
     return as_text(value)
+
+
+def mask(text: str) -> str:
+    """Sensitive text on screen: the first 3 and last 2 characters at most, the rest as *."""
+    keep_head, keep_tail = (3, 2) if len(text) >= 8 else (1, 1) if len(text) >= 3 else (0, 0)
+    return text[:keep_head] + "*" * (len(text) - keep_head - keep_tail) + text[len(text) - keep_tail :]
