@@ -325,3 +325,18 @@ def test_closed_campaign_still_fills(flagship) -> None:  # type: ignore[no-untyp
     assert "已于 2023年10月10日 截止" in chat.text()
     chat.say(*COMPLETE, "确认")
     assert chat.state["status"] == "complete"
+
+
+def test_unknown_slash_command_is_not_an_answer(chat: Chat) -> None:
+    chat.say("/frobnicate")
+    assert "未知命令" in chat.text()
+    assert chat.answers == {}
+    assert chat.asked() == "series"
+
+
+def test_sensitive_phone_is_masked_in_review(chat: Chat) -> None:
+    from tests.engine.transcript import COMPLETE
+
+    chat.say(*COMPLETE)
+    assert "联系电话：138******00" in chat.last[-1].text
+    assert "13800138000" not in chat.last[-1].text

@@ -180,3 +180,43 @@ def test_shipped_forms_load(registry) -> None:  # type: ignore[no-untyped-def]
     program, campaign = registry.resolve("cq_hgzy_2023")
     assert campaign is not None and program.fields["occupation"].choices == ("化工总控工", "化学检验员")
     assert len(registry.forms["cq_pro_to_skill"].fields["ethnicity"].choices or ()) == 58
+
+
+GROUP = GOOD.replace(
+    "rules:",
+    """  - id: jobs
+    title: 经历
+    repeat: {min: 1, max: 2}
+    fields:
+      - {id: start, type: year_month, prompt: 开始？}
+      - {id: end, type: year_month, prompt: 结束？}
+    validate:
+      - {rule: row.start <= row.end, message: 结束早于开始, field: end}
+rules:""",
+)
+
+
+def test_group_spec_loads(tmp_path: Path) -> None:
+    path = tmp_path / "form.yaml"
+    path.write_text(GROUP, encoding="utf-8")
+    assert load_form(path).items == ["level", "years", "jobs"]
+
+
+def test_row_check_naming_a_missing_column(tmp_path: Path) -> None:
+    error = load(tmp_path, GROUP.replace("field: end}", "field: finish}"))
+    assert "'finish' 不是重复组 jobs 的列" in str(error) and "start, end" in str(error)
+
+
+def test_duplicate_column_in_a_group(tmp_path: Path) -> None:
+    error = load(tmp_path, GROUP.replace("{id: end,", "{id: start,"))
+    assert "列编号 'start' 重复" in str(error)
+
+
+def test_validate_on_a_plain_section_is_an_error(tmp_path: Path) -> None:
+    spec = GOOD.replace("    title: 基本\n", "    title: 基本\n    validate:\n      - {rule: years > 0, message: x}\n")
+    assert "只能用于重复组" in str(load(tmp_path, spec))
+
+
+def test_outcomes_are_not_allowed_in_when(tmp_path: Path) -> None:
+    spec = GOOD.replace('when: level == "中级"', 'when: grade == "x"') + "outcomes:\n  grade: {label: 等级}\n"
+    assert "未知名称 'grade'" in str(load(tmp_path, spec))
