@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.campaign import Campaign
-from bot.engine.expressions import truthy, value_of
+from bot.engine.expressions import freeze, truthy, value_of
 from bot.engine.program import FieldInfo, FormProgram, GroupInfo
 from bot.engine.text import fill
 
@@ -107,18 +107,38 @@ def _evaluate(
     skipped = set(state.get("skipped", []))
     closed = set(state.get("closed", []))
     values = base_values(program, answers, today, campaign)
-    _compute(program, values)
-    applicable: dict[str, bool] = {}
-    for key in program.items:
-        ok = _applies(program, key, values)
-        applicable[key] = ok
+    applicable, computed = _applicability(program, values)
+    for key, ok in applicable.items():
         if not ok:
             values[key] = [] if key in program.groups else None
-    _compute(program, values)
+    values.update(computed)
     settled = _settled(program, answers, skipped, closed, applicable)
     findings, outcomes = _rules(program, values, settled)
     values.update(outcomes)
     return Evaluation(values, applicable, settled, findings, outcomes)
+
+
+def _applicability(program: FormProgram, base: dict[str, Any]) -> tuple[dict[str, bool], dict[str, Any]]:
+    """Which items apply, and the computed values once answers that do not apply are set aside.
+    Reused while nothing that conditions or computed values read has changed."""
+    names = program.condition_reads
+    key = tuple([freeze(base.get(n)) for n in names])
+    memo = program.condition_memo
+    found = memo.get(key)
+    if found is None:
+        values = dict(base)
+        _compute(program, values)
+        applicable: dict[str, bool] = {}
+        for item in program.items:
+            applicable[item] = _applies(program, item, values)
+            if not applicable[item]:
+                values[item] = [] if item in program.groups else None
+        _compute(program, values)
+        found = (applicable, {name: values[name] for name, _ in program.computed})
+        if len(memo) >= RECENT_LIMIT:
+            memo.clear()
+        memo[key] = found
+    return found
 
 
 def _compute(program: FormProgram, values: dict[str, Any]) -> None:
@@ -157,6 +177,22 @@ def _settled(
 
 
 def _rules(
+    program: FormProgram, values: dict[str, Any], settled: set[str]
+) -> tuple[list[Finding], dict[str, str]]:
+    """Findings and outcomes; reused while nothing the rules read (or may quote) has changed."""
+    names, fields = program.rule_reads
+    key = (tuple([freeze(values.get(n)) for n in names]), tuple(sorted(fields & settled)))
+    memo = program.rule_memo
+    found = memo.get(key)
+    if found is None:
+        found = _run_rules(program, values, settled)
+        if len(memo) >= RECENT_LIMIT:
+            memo.clear()
+        memo[key] = found
+    return list(found[0]), dict(found[1])
+
+
+def _run_rules(
     program: FormProgram, values: dict[str, Any], settled: set[str]
 ) -> tuple[list[Finding], dict[str, str]]:
     findings: list[Finding] = []

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 from bot.engine.expressions import Expr
 from bot.engine.spec import AnyField, Check, ChecklistItem, DocumentSpec, FormSpec, Rule, Section
+from bot.engine.text import placeholders
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,38 @@ class FormProgram:
                     names |= set(self.computed_inputs.get(name, {name}))
             out[key] = frozenset(n for n in names if n in self.fields or n in self.groups)
         return out
+
+    @cached_property
+    def rule_reads(self) -> tuple[tuple[str, ...], frozenset[str]]:
+        """Every name the rules read or quote in their texts, and the fields behind them."""
+        names: set[str] = set()
+        fields: set[str] = set()
+        for compiled in self.rules:
+            names |= compiled.expr.names
+            fields |= compiled.inputs
+            rule = compiled.rule
+            for text in (rule.message or "", rule.suggest or "", *rule.set.values()):
+                names |= set(placeholders(text))
+        return tuple(sorted(names)), frozenset(fields)
+
+    @cached_property
+    def condition_reads(self) -> tuple[str, ...]:
+        """Every name that `when` conditions and computed values read."""
+        names: set[str] = set()
+        for exprs in self.conditions.values():
+            for expr in exprs:
+                names |= expr.names
+        for _, expr in self.computed:
+            names |= expr.names
+        return tuple(sorted(names))
+
+    @cached_property
+    def condition_memo(self) -> dict[tuple[Any, ...], tuple[dict[str, bool], dict[str, Any]]]:
+        return {}
+
+    @cached_property
+    def rule_memo(self) -> dict[tuple[Any, ...], tuple[list[Any], dict[str, str]]]:
+        return {}
 
     @cached_property
     def top_field_keys(self) -> tuple[str, ...]:

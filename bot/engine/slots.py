@@ -47,11 +47,14 @@ def _group_slot(group: GroupInfo, session: Session, ev: Evaluation) -> Slot | No
 def _row_slot(
     group: GroupInfo, index: int, row: dict[str, Any], session: Session, ev: Evaluation
 ) -> Slot | None:
-    values = {**ev.values, "row": row}
+    values: dict[str, Any] | None = None
     for column in group.columns:
         key = cell_key(group.id, index, column.id)
         if column.id in row or key in session.skipped:
             continue
+        if column.when is None and column.section_when is None:
+            return Slot(key, column, group.id, index)
+        values = values or {**ev.values, "row": row}
         if field_applies(column, values):
             return Slot(key, column, group.id, index)
     return None
