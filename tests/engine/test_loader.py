@@ -213,7 +213,9 @@ def test_duplicate_column_in_a_group(tmp_path: Path) -> None:
 
 
 def test_validate_on_a_plain_section_is_an_error(tmp_path: Path) -> None:
-    spec = GOOD.replace("    title: 基本\n", "    title: 基本\n    validate:\n      - {rule: years > 0, message: x}\n")
+    spec = GOOD.replace(
+        "    title: 基本\n", "    title: 基本\n    validate:\n      - {rule: years > 0, message: x}\n"
+    )
     assert "只能用于重复组" in str(load(tmp_path, spec))
 
 
