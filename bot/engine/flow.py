@@ -8,12 +8,13 @@ from typing import Any
 from bot.engine import replies as r
 from bot.engine.campaign import Campaign
 from bot.engine.commands import Command, parse_command
+from bot.engine.editing import EditCommands
 from bot.engine.evaluate import Evaluation, evaluate
 from bot.engine.expressions import truthy, value_of
 from bot.engine.program import FieldInfo, FormProgram
 from bot.engine.replies import Reply
 from bot.engine.review import review_reply
-from bot.engine.slots import answered_items, next_slot, progress
+from bot.engine.slots import next_slot, progress
 from bot.engine.spec import IdNumberField
 from bot.engine.state import Session, Slot, new_state, parse_key
 from bot.engine.values import NO_WORDS as _NO
@@ -23,7 +24,7 @@ Event = dict[str, Any]
 CONFIRM = frozenset({"确认", "提交", "确认提交", "是", "对", "好", "y", "yes", "ok"})
 
 
-class Step:
+class Step(EditCommands):
     """One step's work; `run()` returns the new state and the replies."""
 
     def __init__(
@@ -500,114 +501,6 @@ class Step:
                 lines.append(f"   可考虑：{item.suggest}")
         lines.append("如对以上判断有疑问，请联系受理机构；如答案填错，回复“修改”即可更正后继续。")
         return Reply("stopped", "\n".join(lines), {"findings": [f.as_dict() for f in self.ev.ineligible]})
-
-    def _cmd_edit(self, arg: str) -> None:
-        items = answered_items(self.program, self.s, self.ev)
-        if not items:
-            self.out.append(r.notice("还没有可修改的答案。"))
-            self._advance(repeat=True)
-            return
-        self.s.data["edit_from"] = self.s.mode
-        if arg:
-            self._pick_edit(arg)
-            return
-        self.s.mode = "edit_menu"
-        lines = ["要修改哪一项？请回复编号："] + [f"{i}. {label}" for i, (_, label) in enumerate(items, 1)]
-        lines.append("回复“上一步”取消。")
-        self.out.append(
-            Reply("edit_menu", "\n".join(lines), {"items": [{"key": k, "label": lbl} for k, lbl in items]})
-        )
-
-    def _pick_edit(self, text: str) -> None:
-        items = answered_items(self.program, self.s, self.ev)
-        key = _pick(items, text.strip())
-        if key is None:
-            self.s.mode = "edit_menu"
-            self.out.append(r.error("edit", f"没有找到“{text.strip()[:20]}”，请回复列表中的编号。", None))
-            return
-        slot = parse_key(self.program, key)
-        if slot is None:
-            self._row_menu(key)
-            return
-        self._begin_edit(slot)
-
-    def _begin_edit(self, slot: Slot) -> None:
-        self.s.data["editing"] = slot.key
-        if self.s.mode in ("done", "stopped"):
-            self.s.data["status"] = "in_progress"
-        self.s.mode = "asking"
-        self.out.append(self._question(slot))
-
-    def _row_menu(self, key: str) -> None:
-        group_id, _, index = key.rpartition(".")
-        group = self.program.groups[group_id]
-        self.s.data["edit_row"] = key
-        self.s.mode = "edit_row"
-        options = [c.title for c in group.columns] + ["删除这一条"]
-        lines = [f"修改 {group.section.title} 第{int(index) + 1}条 的哪一项？"]
-        lines += [f"{i}. {o}" for i, o in enumerate(options, 1)]
-        self.out.append(
-            Reply("edit_menu", "\n".join(lines), {"items": [{"key": o, "label": o} for o in options]})
-        )
-
-    def _pick_row_action(self, text: str) -> None:
-        key = str(self.s.data.get("edit_row") or "")
-        group_id, _, index_text = key.rpartition(".")
-        group = self.program.groups.get(group_id)
-        if group is None or not index_text.isdigit():
-            self.s.mode = "asking"
-            self._advance()
-            return
-        index = int(index_text)
-        options = [(c.id, c.title) for c in group.columns] + [("delete", "删除这一条")]
-        choice = _pick(options, text.strip())
-        if choice is None:
-            self.out.append(r.error("edit", "请回复列表中的编号。", None))
-            return
-        if choice == "delete":
-            self._delete_row(group_id, index)
-            return
-        slot = parse_key(self.program, f"{group_id}.{index}.{choice}")
-        assert slot is not None
-        self._begin_edit(slot)
-
-    def _delete_row(self, group_id: str, index: int) -> None:
-        rows = [dict(x) for x in self.s.answers.get(group_id) or []]
-        if index < len(rows):
-            rows.pop(index)
-        self.s.answers[group_id] = rows
-        self.s.history[:] = _drop_row(self.s.history, group_id, index)
-        self.s.skipped[:] = _drop_row(self.s.skipped, group_id, index)
-        if group_id in self.s.closed:
-            self.s.closed.remove(group_id)
-        self.s.mode = "asking"
-        self.ev = self._evaluate()
-        self.out.append(r.notice("已删除这一条。"))
-        self._advance()
-
-
-def _drop_row(keys: list[str], group_id: str, index: int) -> list[str]:
-    """Keys of a deleted row go; keys of later rows move up by one."""
-    out = []
-    for key in keys:
-        parts = key.split(".")
-        if len(parts) == 3 and parts[0] == group_id and parts[1].isdigit():
-            row = int(parts[1])
-            if row == index:
-                continue
-            if row > index:
-                key = f"{group_id}.{row - 1}.{parts[2]}"
-        out.append(key)
-    return out
-
-
-def _pick(items: list[tuple[str, str]], text: str) -> str | None:
-    if text.isdigit() and 1 <= int(text) <= len(items):
-        return items[int(text) - 1][0]
-    for key, label in items:
-        if text in (key, label):
-            return key
-    return None
 
 
 def step(
