@@ -138,7 +138,7 @@ class Step(EditCommands):
             info,
             slot.key,
             prompt,
-            progress=progress(self.program, self.s, self.ev),
+            progress=progress(self.program, self.s, self.ev, slot.key),
             section=section,
             choices=info.choices,
             optional=not info.field.required,

@@ -11,7 +11,7 @@ from bot.engine.values import display
 
 
 def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> list[dict[str, Any]]:
-    """[{title, rows: [[label, value], ...]}] in form order, only what applies."""
+    """[{title, rows: [[label, value], ...]}] in form order: what applies and has been answered or skipped."""
     sections: list[dict[str, Any]] = []
     for section in program.spec.sections:
         rows: list[list[str]] = []
@@ -24,7 +24,7 @@ def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> li
                 rows.append([f"第{index}条", "，".join(cells)])
         else:
             for f in section.fields:
-                if not ev.applicable.get(f.id):
+                if not ev.applicable.get(f.id) or f.id not in ev.settled:
                     continue
                 value = answers.get(f.id)
                 rows.append([program.fields[f.id].title, display(program.fields[f.id], value) or "（未填）"])

@@ -60,26 +60,39 @@ def _row_slot(
     return None
 
 
-def progress(program: FormProgram, session: Session, ev: Evaluation) -> tuple[int, int]:
-    """(n, N): n is the question being asked now, N counts only the questions that apply."""
+def progress(
+    program: FormProgram, session: Session, ev: Evaluation, key: str | None = None
+) -> tuple[int, int]:
+    """(n, N): n is the question being asked now, N counts only the questions that apply.
+    When an earlier answer is being changed (`key` given and answered), n is that question's place."""
     done = total = 0
-    for key in program.items:
-        if not ev.applicable.get(key):
+    place: int | None = None
+    for item in program.items:
+        if not ev.applicable.get(item):
             continue
-        if key in program.groups:
-            group = program.groups[key]
-            rows = session.answers.get(key) or []
+        if item in program.groups:
+            group = program.groups[item]
+            rows = session.answers.get(item) or []
             repeat = group.section.repeat
             assert repeat is not None
             count = max(len(rows), repeat.min)
+            if key is not None and key.startswith(f"{group.id}.") and key.split(".")[1].isdigit():
+                row_index, column = int(key.split(".")[1]), key.split(".")[2]
+                ids = [c.id for c in group.columns]
+                if column in ids:
+                    place = total + row_index * len(ids) + ids.index(column) + 1
             total += count * len(group.columns)
             for index, row in enumerate(rows):
                 done += sum(
-                    1 for c in group.columns if c.id in row or cell_key(key, index, c.id) in session.skipped
+                    1 for c in group.columns if c.id in row or cell_key(item, index, c.id) in session.skipped
                 )
         else:
             total += 1
-            done += key in session.answers or key in session.skipped
+            if item == key:
+                place = total
+            done += item in session.answers or item in session.skipped
+    if place is not None and session.data.get("editing") == key:
+        return place, total
     return min(done + 1, total), total
 
 

@@ -340,3 +340,15 @@ def test_sensitive_phone_is_masked_in_review(chat: Chat) -> None:
     chat.say(*COMPLETE)
     assert "联系电话：138******00" in chat.last[-1].text
     assert "13800138000" not in chat.last[-1].text
+
+
+def test_editing_shows_the_place_of_the_question_being_changed(chat: Chat) -> None:
+    chat.say(*ELIGIBLE, "张三")
+    chat.say("/edit title_name")
+    assert chat.question().data["progress"]["n"] == 5
+
+
+def test_mid_conversation_review_lists_only_what_was_answered(chat: Chat) -> None:
+    chat.say("工程技术", "是", "查看")
+    review = chat.last[0].text
+    assert "（未填）" not in review and "姓名" not in review
