@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.program import FormProgram
-from bot.engine.spec import ImageField
+from bot.engine.spec import FileField, ImageField
 from bot.engine.state import MORE
 from bot.engine.text import as_text
 from bot.intake import Intake
@@ -116,7 +116,7 @@ class _Filler:
                 )
             return
         info = self.program.fields.get(parts[0] if len(parts) == 1 else f"{parts[0]}.{parts[2]}")
-        if info is not None and isinstance(info.field, ImageField):
+        if info is not None and isinstance(info.field, ImageField | FileField):
             self._upload(key, str(value))
             return
         self._send(as_text(value), key)
@@ -133,7 +133,7 @@ class _Filler:
     def _upload(self, key: str, path_text: str) -> None:
         path = (self.base / path_text).resolve()
         if not path.is_file():
-            self.errors.append({"field": key, "message": f"照片文件不存在：{path_text}"})
+            self.errors.append({"field": key, "message": f"文件不存在：{path_text}"})
             return
         self.replies = self.intake.upload(self.app.id, path.read_bytes(), "cli-fill", path.name, self.today)
         self._collect_error(key)

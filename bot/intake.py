@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.documents.context import template_context
 from bot.documents.docx import render_docx
-from bot.documents.images import BadImage, reencode
+from bot.documents.images import BadImage, check_document, reencode, sniff_image
 from bot.engine import checklist as checklists
 from bot.engine.campaign import Campaign
 from bot.engine.evaluate import Evaluation, evaluate
@@ -18,7 +18,7 @@ from bot.engine.flow import current_slot, step
 from bot.engine.identifiers import normalize_id_number
 from bot.engine.program import FormProgram
 from bot.engine.replies import Reply
-from bot.engine.spec import IdNumberField, ImageField
+from bot.engine.spec import FileField, IdNumberField, ImageField
 from bot.engine.state import Slot
 from bot.engine.text import fill
 from bot.registry import Registry
@@ -102,17 +102,18 @@ class Intake:
     def upload(
         self, app_id: str, data: bytes, channel: str, name: str = "", today: dt.date | None = None
     ) -> list[Reply]:
-        """An image upload: checked by content and re-encoded before it is stored or shown to the engine."""
+        """An upload, checked by content: images are re-encoded (metadata dropped), PDFs kept as they are."""
         slot = self.current_slot(app_id, today)
-        limit = (
-            slot.info.field.max_mb if slot and slot.info and isinstance(slot.info.field, ImageField) else 10
-        )
+        field = slot.info.field if slot and slot.info else None
+        limit = int((field.max_mb if isinstance(field, ImageField | FileField) else 10) * 1024 * 1024)
         try:
-            clean, mime = reencode(data, max_bytes=int(limit * 1024 * 1024))
+            if isinstance(field, FileField) and not sniff_image(data):
+                clean, mime = check_document(data, field.accept, max_bytes=limit)
+            else:
+                clean, mime = reencode(data, max_bytes=limit)
         except BadImage as exc:
-            return self.handle(
-                app_id, {"type": "file", "error": str(exc), "name": name[:100]}, channel, today
-            )
+            event: dict[str, Any] = {"type": "file", "error": str(exc), "name": name[:100]}
+            return self.handle(app_id, event, channel, today)
         ref = self.store.put_file(app_id, clean, mime)
         event = {"type": "file", "file": {"ref": ref, "mime": mime, "size": len(clean), "name": name}}
         return self.handle(app_id, event, channel, today)

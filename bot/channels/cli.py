@@ -48,7 +48,7 @@ def run_chat(
         text = line.rstrip("\n")
         path = Path(text.strip().strip("'\""))
         question = _current(intake, app.id)
-        if question == "image" and text.strip() and path.is_file():
+        if question in ("image", "file") and text.strip() and path.is_file():
             replies = intake.upload(app.id, path.read_bytes(), CHANNEL, path.name, today)
         else:
             replies = intake.handle(app.id, {"type": "text", "text": text}, CHANNEL, today)

@@ -1,4 +1,4 @@
-"""Uploaded images: checked by content, size-limited, re-encoded without EXIF/GPS."""
+"""Uploads: checked by content and size; images re-encoded without EXIF/GPS, PDFs checked by signature."""
 
 from __future__ import annotations
 
@@ -42,3 +42,20 @@ def reencode(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> tuple[bytes, 
         return out.getvalue(), "image/png"
     upright.convert("RGB").save(out, "JPEG", quality=90)
     return out.getvalue(), "image/jpeg"
+
+
+def sniff_image(data: bytes) -> bool:
+    return data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"))
+
+
+def check_document(data: bytes, accept: list[str], *, max_bytes: int) -> tuple[bytes, str]:
+    """A non-image upload (a PDF copy of a certificate): kept byte for byte once its content is checked."""
+    if len(data) > max_bytes:
+        raise BadImage(f"文件太大（{len(data) / 1048576:.1f} MB），最大 {max_bytes // 1048576} MB。")
+    if data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:] and "application/pdf" in accept:
+        return data, "application/pdf"
+    kinds = "、".join(_NAMES.get(a, a) for a in accept)
+    raise BadImage(f"文件类型不支持，请上传 {kinds}。")
+
+
+_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
