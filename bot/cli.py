@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--out", type=Path, required=True, help="输出目录")
     fill.add_argument("--today", type=_date, help="把“今天”当作这一天")
 
+    serve = sub.add_parser("serve", help="启动网页对话（申报页面、可嵌入的小窗口和 JSON API）")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+
     sub.add_parser("check", help="检查 forms/ 下所有表单和批次能否加载")
     return parser
 
@@ -53,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         print(f"已加载 {len(registry.forms)} 个表单、{len(registry.campaigns)} 个申报批次。")
         return 0
+    if args.command == "serve":
+        from bot.serve import serve
+
+        return serve(settings, args.host, args.port)
     from storage import Store
 
     with Store(settings.data_dir, settings.key_file) as store:

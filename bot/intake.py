@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,13 +13,14 @@ from bot.documents.docx import render_docx
 from bot.documents.images import BadImage, check_document, reencode, sniff_image
 from bot.engine import checklist as checklists
 from bot.engine.campaign import Campaign
+from bot.engine.commands import COMMAND_WORDS
 from bot.engine.evaluate import Evaluation, evaluate
 from bot.engine.expressions import truthy
 from bot.engine.flow import current_slot, step
 from bot.engine.identifiers import normalize_id_number
 from bot.engine.program import FormProgram
 from bot.engine.replies import Reply
-from bot.engine.spec import FileField, IdNumberField, ImageField
+from bot.engine.spec import DocumentSpec, FileField, IdNumberField, ImageField
 from bot.engine.state import Slot
 from bot.engine.text import fill
 from bot.registry import Registry
@@ -43,6 +45,7 @@ class Intake:
         self.registry = registry
         self.store = store
         self.clock = clock
+        self._locks = [threading.Lock() for _ in range(64)]
 
     # -- conversation -------------------------------------------------------
 
@@ -60,11 +63,26 @@ class Intake:
         return self.registry.resolve(app.campaign_id or app.form_id)
 
     def handle(
-        self, app_id: str, event: dict[str, Any], channel: str, today: dt.date | None = None
+        self,
+        app_id: str,
+        event: dict[str, Any],
+        channel: str,
+        today: dt.date | None = None,
+        msg_id: str | None = None,
     ) -> list[Reply]:
-        """One applicant input: step the engine, commit the event and new state, then return the replies."""
-        day = today or self.clock()
-        app = self._app(app_id)
+        """One applicant input: step the engine, commit the event and new state, then return the replies.
+        The same `msg_id` twice (a double tap, a retried request) is applied once: the second time gets
+        the first time's replies."""
+        with self._lock_for(app_id):
+            app = self._app(app_id)
+            if msg_id is not None and app.state.get("last_msg_id") == msg_id:
+                return [Reply(**r) for r in app.state.get("last_replies") or []]
+            replies = self._step(app, event, channel, today or self.clock(), msg_id)
+        return replies
+
+    def _step(
+        self, app: Application, event: dict[str, Any], channel: str, day: dt.date, msg_id: str | None
+    ) -> list[Reply]:
         program, campaign = self.program_for(app)
         state, replies = step(program, app.state, event, today=day, campaign=campaign)
         accepted = state.get("answers") != app.state.get("answers") or state.get("mode") != app.state.get(
@@ -76,20 +94,19 @@ class Intake:
             state["flags"] = [duplicates]
             if DUPLICATE_RULE not in (app.state.get("flags_shown") or []):
                 state["flags_shown"] = [DUPLICATE_RULE]
-                replies.insert(
-                    0,
-                    Reply(
-                        "finding", f"⚠ 请注意：{duplicates['message']}\n依据：{DUPLICATE_BASIS}", duplicates
-                    ),
-                )
+                text = f"⚠ 请注意：{duplicates['message']}\n依据：{DUPLICATE_BASIS}"
+                replies.insert(0, Reply("finding", text, duplicates))
         else:
             state.pop("flags", None)
+        shown = [r.as_dict() for r in replies]
+        state["last_msg_id"] = msg_id
+        state["last_replies"] = shown
         ev = evaluate(program, state, day, campaign)
         self.store.record_turn(
-            app_id,
+            app.id,
             channel=channel,
             kind=str(event.get("type", "text")),
-            payload=_loggable(event),
+            payload={**_loggable(event), "replies": shown},
             accepted=accepted,
             state=state,
             status=str(state.get("status", "in_progress")),
@@ -99,10 +116,30 @@ class Intake:
         )
         return replies
 
+    def _lock_for(self, app_id: str) -> threading.Lock:
+        return self._locks[hash(app_id) % len(self._locks)]
+
+    def transcript(self, app_id: str) -> list[dict[str, Any]]:
+        """The conversation so far, for a page that is reloaded or opened elsewhere."""
+        out: list[dict[str, Any]] = []
+        for event in self.store.events(app_id):
+            said = _user_text(event.payload)
+            if said:
+                out.append({"who": "user", "kind": "text", "text": said, "data": {}})
+            for reply in event.payload.get("replies") or []:
+                out.append({"who": "bot", **reply})
+        return out
+
     def upload(
         self, app_id: str, data: bytes, channel: str, name: str = "", today: dt.date | None = None
     ) -> list[Reply]:
-        """An upload, checked by content: images are re-encoded (metadata dropped), PDFs kept as they are."""
+        return self.upload_checked(app_id, data, channel, name, today)[0]
+
+    def upload_checked(
+        self, app_id: str, data: bytes, channel: str, name: str = "", today: dt.date | None = None
+    ) -> tuple[list[Reply], str | None]:
+        """An upload, checked by content: images are re-encoded (metadata dropped), PDFs kept as they are.
+        Returns the replies and, when the upload was refused, why (the refusal is logged like any input)."""
         slot = self.current_slot(app_id, today)
         field = slot.info.field if slot and slot.info else None
         limit = int((field.max_mb if isinstance(field, ImageField | FileField) else 10) * 1024 * 1024)
@@ -113,10 +150,10 @@ class Intake:
                 clean, mime = reencode(data, max_bytes=limit)
         except BadImage as exc:
             event: dict[str, Any] = {"type": "file", "error": str(exc), "name": name[:100]}
-            return self.handle(app_id, event, channel, today)
+            return self.handle(app_id, event, channel, today), str(exc)
         ref = self.store.put_file(app_id, clean, mime)
-        event = {"type": "file", "file": {"ref": ref, "mime": mime, "size": len(clean), "name": name}}
-        return self.handle(app_id, event, channel, today)
+        event = {"type": "file", "file": {"ref": ref, "mime": mime, "size": len(clean), "name": name[:100]}}
+        return self.handle(app_id, event, channel, today), None
 
     def current_slot(self, app_id: str, today: dt.date | None = None) -> Slot | None:
         app = self._app(app_id)
@@ -129,25 +166,39 @@ class Intake:
         program, campaign = self.program_for(app)
         return evaluate(program, app.state, today or self.clock(), campaign)
 
-    def documents(self, app_id: str, today: dt.date | None = None) -> list[Document]:
+    def documents(self, app_id: str, today: dt.date | None = None, only: str | None = None) -> list[Document]:
+        """The filled documents (all, or the one with id `only`)."""
         app = self._app(app_id)
         program, campaign = self.program_for(app)
         ev = evaluate(program, app.state, today or self.clock(), campaign)
         out = []
-        for compiled in program.documents:
-            if compiled.when is not None and not truthy(compiled.when, ev.values):
+        for doc, filename in self._applicable_documents(program, ev):
+            if only is not None and doc.id != only:
                 continue
-            doc = compiled.document
-            context = template_context(program, ev, doc, campaign)
             data = render_docx(
                 program,
                 self.registry.template(doc.template),
-                context,
+                template_context(program, ev, doc, campaign),
                 app.state.get("answers", {}),
                 lambda ref: self._file(ref, app.id),
             )
-            filename = _safe_filename(fill(doc.filename, ev.values)) or f"{doc.id}.docx"
             out.append(Document(doc.id, doc.title or doc.id, filename, data))
+        return out
+
+    def document_names(self, app_id: str, today: dt.date | None = None) -> list[tuple[str, str, str]]:
+        """(id, title, filename) of the documents this application gets, without rendering them."""
+        app = self._app(app_id)
+        program, campaign = self.program_for(app)
+        ev = evaluate(program, app.state, today or self.clock(), campaign)
+        return [(d.id, d.title or d.id, name) for d, name in self._applicable_documents(program, ev)]
+
+    @staticmethod
+    def _applicable_documents(program: FormProgram, ev: Evaluation) -> list[tuple[DocumentSpec, str]]:
+        out = []
+        for compiled in program.documents:
+            if compiled.when is None or truthy(compiled.when, ev.values):
+                doc = compiled.document
+                out.append((doc, _safe_filename(fill(doc.filename, ev.values)) or f"{doc.id}.docx"))
         return out
 
     def checklist(self, app_id: str, today: dt.date | None = None) -> checklists.Checklist:
@@ -212,6 +263,18 @@ def _loggable(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(event.get("file"), dict):
         out["file"] = {k: event["file"].get(k) for k in ("ref", "mime", "size", "name")}
     return out
+
+
+def _user_text(payload: dict[str, Any]) -> str:
+    kind = payload.get("type")
+    if kind == "text":
+        return str(payload.get("text", ""))
+    if kind == "command":
+        return COMMAND_WORDS.get(str(payload.get("name")), "") if payload.get("name") != "start" else ""
+    if kind == "file":
+        name = (payload.get("file") or {}).get("name") or payload.get("name") or "文件"
+        return f"［上传：{name}］"
+    return ""
 
 
 def _safe_filename(name: str) -> str:

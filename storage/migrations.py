@@ -73,7 +73,20 @@ CREATE TABLE files (
 CREATE INDEX files_app ON files (app_id);
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", INITIAL),)
+SESSION_TOKENS = """
+CREATE TABLE session_tokens (
+    token_hash TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES applications (id),
+    channel TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX session_tokens_app ON session_tokens (app_id);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", INITIAL),
+    Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
+)
 
 _LEDGER = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from storage import resume_codes
+from storage import resume_codes, tokens
 from storage.clock import utc_now
 from storage.crypto import KeyRing
 from storage.db import immediate, open_db
@@ -194,6 +194,15 @@ class Store:
             return None
         mime, blob = row
         return self.keys.open(blob, _aad("file", ref, app_id, mime)), mime
+
+    def issue_token(self, app_id: str, channel: str) -> str:
+        """A new secret token for the application (a browser keeps it; only its hash is stored)."""
+        with self._lock:
+            return tokens.issue(self.db, app_id, channel)
+
+    def app_for_token(self, token: str) -> str | None:
+        with self._lock:
+            return tokens.resolve(self.db, token)
 
     def find_duplicates(self, id_hmac: str, title_level: str, exclude: str) -> list[str]:
         """Other live applications by the same person (blind index) at the same title level."""

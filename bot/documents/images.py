@@ -33,7 +33,7 @@ def reencode(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> tuple[bytes, 
         except BadImage:
             raise
         except (OSError, SyntaxError, ValueError):
-            raise BadImage("图片文件已损坏，请重新上传。") from None
+            raise BadImage("图片文件已损坏，或不是真正的 JPG 或 PNG 图片，请重新拍照或选择照片。") from None
     upright: Image.Image = ImageOps.exif_transpose(image)
     upright.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()

@@ -521,3 +521,12 @@ def current_slot(
     """The question an answer would go to now, or None when the conversation is not asking."""
     current = Step(program, state, today, campaign)
     return next_slot(program, current.s, current.ev) if current.s.mode == "asking" else None
+
+
+def progress_of(
+    program: FormProgram, state: dict[str, Any], *, today: dt.date, campaign: Campaign | None = None
+) -> tuple[int, int]:
+    """(n, N) of the conversation in `state`, as its questions show it."""
+    current = Step(program, state, today, campaign)
+    slot = next_slot(program, current.s, current.ev)
+    return progress(program, current.s, current.ev, slot.key if slot else None)

@@ -6,6 +6,8 @@ from sqlite_utils import Database
 
 from storage import immediate, open_db
 from storage.migrations import MIGRATIONS, Migration, MigrationError, migrate
+
+NEXT = MIGRATIONS[-1].number + 1
 from storage.transaction import NestedTransactionError
 
 
@@ -39,12 +41,12 @@ def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     db = open_db(path)
     rows = db.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall()
-    assert [(v, n) for v, n, _ in rows] == [(1, "initial schema")]
+    assert [(v, n) for v, n, _ in rows] == [(m.number, m.name) for m in MIGRATIONS]
     assert rows[0][2].endswith("Z")
     assert migrate(db) == []
     db.conn.close()
     db = open_db(path)
-    assert db.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(MIGRATIONS)
     assert {"applications", "answer_events", "files", "schema_migrations"} <= set(db.table_names())
     db.conn.close()
 
@@ -59,10 +61,10 @@ def test_pending_migrations_apply_in_order_once(tmp_path: Path) -> None:
 
     extra = (
         *MIGRATIONS,
-        Migration(2, "notes", add_notes),
-        Migration(3, "t", "CREATE TABLE t (x); CREATE TABLE u (y);"),
+        Migration(NEXT, "notes", add_notes),
+        Migration(NEXT + 1, "t", "CREATE TABLE t (x); CREATE TABLE u (y);"),
     )
-    assert migrate(db, extra) == [2, 3]
+    assert migrate(db, extra) == [NEXT, NEXT + 1]
     assert migrate(db, extra) == []
     assert calls == [2]
     assert "notes" in db.table("applications").columns_dict
@@ -72,11 +74,11 @@ def test_pending_migrations_apply_in_order_once(tmp_path: Path) -> None:
 
 def test_failing_migration_is_rolled_back_and_stays_pending(tmp_path: Path) -> None:
     db = open_db(tmp_path / "x.db")
-    bad = (*MIGRATIONS, Migration(2, "bad", "CREATE TABLE half (x); SELECT * FROM no_such_table;"))
+    bad = (*MIGRATIONS, Migration(NEXT, "bad", "CREATE TABLE half (x); SELECT * FROM no_such_table;"))
     with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
         migrate(db, bad)
     assert "half" not in db.table_names()
-    assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 1
+    assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == NEXT - 1
     assert not db.conn.in_transaction
     db.conn.close()
 

@@ -1,0 +1,85 @@
+"""The FastAPI app: the web chat (pages, widget, JSON API); later issues mount the dashboard and Telegram."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from bot.channels.webchat import api, pages
+from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, TooLarge
+from bot.intake import Intake
+from bot.registry import Registry
+from bot.settings import Settings
+from storage import Store
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = dt.date.today) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        registry = Registry.load(settings.forms_dir, settings.templates_dir)
+        store = Store(settings.data_dir, settings.key_file)
+        app.state.intake = Intake(registry, store, clock=clock)
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(title="shenbao 申报", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
+    app.add_exception_handler(api.ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(TooLarge, _too_large)
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.middleware("http")(_security_headers)
+    return app
+
+
+async def _api_error(_request: Request, exc: api.ApiError) -> Response:
+    return api.error_response(exc)
+
+
+async def _too_large(_request: Request, _exc: Exception) -> Response:
+    message = f"文件太大，最大 {MAX_UPLOAD_BYTES // 1048576} MB。请压缩后重新上传。"
+    return JSONResponse({"error": message}, status_code=413)
+
+
+async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body" and not isinstance(p, int))
+    return JSONResponse({"error": f"请求格式不正确：{where or '内容'}"}, status_code=422)
+
+
+async def _http_error(_request: Request, exc: HTTPException) -> Response:
+    messages = {404: "页面不存在。", 405: "不支持这种请求。"}
+    return JSONResponse(
+        {"error": messages.get(exc.status_code, str(exc.detail))}, status_code=exc.status_code
+    )
+
+
+MAX_JSON_BYTES = 64 * 1024
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    declared = request.headers.get("content-length", "0")
+    if request.method == "POST" and (not declared.isdigit() or int(declared) > MAX_JSON_BYTES):
+        return JSONResponse({"error": "请求内容太大。"}, status_code=413)
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.url.path in ("/docs",) or request.url.path.startswith("/openapi"):
+        return response
+    response.headers.setdefault("Content-Security-Policy", pages.CSP + "; frame-ancestors 'self'")
+    return response

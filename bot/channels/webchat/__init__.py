@@ -1,0 +1,1 @@
+"""The web channel: a JSON API, the chat page and the embeddable widget."""

@@ -1,0 +1,189 @@
+"""The JSON API behind the chat page and the widget (documented at /docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
+from bot.channels.webchat.views import state_view
+from bot.engine.commands import COMMAND_WORDS
+from bot.intake import Intake
+from bot.registry import UnknownTarget
+from storage import Application
+
+CHANNEL = "web"
+MAX_MESSAGE_CHARS = 2000
+COMMANDS = frozenset(COMMAND_WORDS) | {"start"}
+
+router = APIRouter(prefix="/api", tags=["chat"])
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+def error_response(exc: ApiError) -> JSONResponse:
+    return JSONResponse({"error": exc.message, **exc.extra}, status_code=exc.status)
+
+
+class NewSession(BaseModel):
+    campaign: str = Field(max_length=100, examples=["cq_hgzy_2023"])
+
+
+class ResumeRequest(BaseModel):
+    code: str = Field(max_length=40, examples=["K7Q2M9XD"])
+
+
+class Message(BaseModel):
+    text: str | None = Field(default=None, description="What the applicant typed or tapped.")
+    command: str | None = Field(default=None, max_length=20, examples=["back"])
+    arg: str = Field(default="", max_length=100)
+    msg_id: str | None = Field(default=None, max_length=100, description="Same id twice is applied once.")
+
+
+def _intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+async def _app_for(intake: Intake, token: str) -> Application:
+    app_id = await run_in_threadpool(intake.store.app_for_token, token)
+    app = await run_in_threadpool(intake.store.get, app_id) if app_id else None
+    if app is None:
+        raise ApiError(404, "找不到这次填写：链接可能已失效。请重新打开申报链接，或用续填码继续。")
+    return app
+
+
+async def _payload(intake: Intake, app_id: str, token: str, replies: list[Any]) -> dict[str, Any]:
+    app = await run_in_threadpool(intake.store.get, app_id)
+    assert app is not None
+    view = await run_in_threadpool(state_view, intake, app, token, intake.clock())
+    return {"token": token, "resume_code": app.resume_code, "replies": replies, "state": view}
+
+
+@router.post("/sessions", status_code=201, summary="Start an application for a campaign")
+async def create_session(request: Request, body: NewSession) -> dict[str, Any]:
+    intake = _intake(request)
+    if body.campaign not in intake.registry.campaigns:
+        raise ApiError(404, "没有这个申报批次，请核对链接。")
+    try:
+        app, replies = await run_in_threadpool(intake.start, body.campaign, CHANNEL)
+    except UnknownTarget as exc:
+        raise ApiError(404, str(exc)) from None
+    token = await run_in_threadpool(intake.store.issue_token, app.id, CHANNEL)
+    return await _payload(intake, app.id, token, [r.as_dict() for r in replies])
+
+
+@router.post("/sessions/resume", summary="Continue an application with its resume code")
+async def resume_session(request: Request, body: ResumeRequest) -> dict[str, Any]:
+    intake = _intake(request)
+    app = await run_in_threadpool(intake.store.by_resume_code, body.code)
+    if app is None:
+        raise ApiError(404, "续填码不存在，请核对（8 位字母和数字）。")
+    token = await run_in_threadpool(intake.store.issue_token, app.id, CHANNEL)
+    replies = await run_in_threadpool(intake.handle, app.id, {"type": "command", "name": "start"}, CHANNEL)
+    return await _payload(intake, app.id, token, [r.as_dict() for r in replies])
+
+
+@router.get("/s/{token}", summary="Transcript and state, to resume after a reload")
+async def get_session(request: Request, token: str) -> dict[str, Any]:
+    intake = _intake(request)
+    app = await _app_for(intake, token)
+    transcript = await run_in_threadpool(intake.transcript, app.id)
+    replies = list(app.state.get("last_replies") or [])
+    out = await _payload(intake, app.id, token, replies)
+    out["transcript"] = transcript
+    return out
+
+
+@router.post("/s/{token}/messages", summary="Send an answer or a command")
+async def post_message(request: Request, token: str, body: Message) -> dict[str, Any]:
+    intake = _intake(request)
+    app = await _app_for(intake, token)
+    if body.command is not None:
+        if body.command not in COMMANDS:
+            raise ApiError(422, f"未知命令：{body.command[:20]}")
+        event: dict[str, Any] = {"type": "command", "name": body.command, "arg": body.arg}
+    elif body.text is not None:
+        if len(body.text) > MAX_MESSAGE_CHARS:
+            raise ApiError(
+                422, f"内容太长（{len(body.text)} 字），一次最多 {MAX_MESSAGE_CHARS} 字。请精简后再发送。"
+            )
+        event = {"type": "text", "text": body.text}
+    else:
+        raise ApiError(422, "没有收到内容。")
+    replies = await run_in_threadpool(intake.handle, app.id, event, CHANNEL, None, body.msg_id)
+    return await _payload(intake, app.id, token, [r.as_dict() for r in replies])
+
+
+@router.put(
+    "/s/{token}/upload",
+    summary="Upload a photo or file as the raw request body (X-Filename: URL-encoded name)",
+    responses={413: {"description": "Over 10 MB"}, 415: {"description": "Not a real JPEG/PNG (or PDF)"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def upload(request: Request, token: str) -> Response:
+    """The body is read as a stream and reading stops at the limit: an oversized upload is never buffered."""
+    intake = _intake(request)
+    app = await _app_for(intake, token)
+    data = await read_limited(request, MAX_UPLOAD_BYTES)
+    name = unquote(request.headers.get("x-filename", ""))[:100]
+    replies, refused = await run_in_threadpool(intake.upload_checked, app.id, data, CHANNEL, name)
+    payload = await _payload(intake, app.id, token, [r.as_dict() for r in replies])
+    if refused is not None:
+        return JSONResponse({"error": refused, **payload}, status_code=415)
+    return JSONResponse(payload)
+
+
+@router.get("/s/{token}/documents/{doc_id}", summary="Download a filled document")
+async def download(request: Request, token: str, doc_id: str) -> Response:
+    intake = _intake(request)
+    app = await _app_for(intake, token)
+    if app.state.get("status") != "complete":
+        raise ApiError(404, "申报表还没有生成：请先完成填写并确认。")
+    docs = await run_in_threadpool(intake.documents, app.id, None, doc_id)
+    if not docs:
+        raise ApiError(404, "没有这个文件。")
+    doc = docs[0]
+    return Response(
+        doc.data,
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": attachment(doc.filename)},
+    )
+
+
+@router.get("/s/{token}/checklist.md", summary="Download the submission checklist")
+async def checklist(request: Request, token: str) -> Response:
+    intake = _intake(request)
+    app = await _app_for(intake, token)
+    if app.state.get("status") != "complete":
+        raise ApiError(404, "提交清单在完成填写后生成。")
+    result = await run_in_threadpool(intake.checklist, app.id)
+    return Response(
+        result.markdown(),
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": attachment("提交清单.md")},
+    )
+
+
+def attachment(filename: str) -> str:
+    return f"attachment; filename=\"download{_suffix(filename)}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _suffix(filename: str) -> str:
+    return "." + filename.rsplit(".", 1)[1] if "." in filename else ""

@@ -1,0 +1,88 @@
+"""HTML pages: the campaign list with share links and QR codes, the chat page, the widget demo."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from bot.channels.webchat.api import ApiError
+from bot.channels.webchat.views import campaign_view
+from bot.intake import Intake
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+def _intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request) -> Response:
+    intake = _intake(request)
+    today = intake.clock()
+    campaigns = []
+    for campaign_id in intake.registry.campaigns:
+        view = campaign_view(intake, campaign_id, today)
+        assert view is not None
+        view["chat_url"] = f"{base_url(request)}/chat/{campaign_id}"
+        view["qr_url"] = f"/qr/{campaign_id}.svg"
+        campaigns.append(view)
+    campaigns.sort(key=lambda c: (c["closed"], c["id"]))
+    context = {"campaigns": campaigns, "base_url": base_url(request)}
+    return templates.TemplateResponse(request, "index.html", context)
+
+
+@router.get("/chat/{campaign_id}", response_class=HTMLResponse)
+async def chat(request: Request, campaign_id: str) -> Response:
+    intake = _intake(request)
+    view = campaign_view(intake, campaign_id, intake.clock())
+    if view is None:
+        raise ApiError(404, "没有这个申报批次，请核对链接。")
+    context = {
+        "campaign": view,
+        "api_base": "",
+        "static_base": "/static",
+        "embedded": request.query_params.get("embed") == "1",
+    }
+    response = templates.TemplateResponse(request, "chat.html", context)
+    response.headers["Content-Security-Policy"] = CSP + "; frame-ancestors *"
+    return response
+
+
+@router.get("/demo", response_class=HTMLResponse)
+async def demo(request: Request) -> Response:
+    campaign_id = next(iter(_intake(request).registry.campaigns), "")
+    return templates.TemplateResponse(request, "demo.html", {"campaign_id": campaign_id})
+
+
+@router.get("/widget.js")
+async def widget() -> Response:
+    return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8")
+
+
+@router.get("/qr/{campaign_id}.svg")
+async def qr(request: Request, campaign_id: str) -> Response:
+    if campaign_id not in _intake(request).registry.campaigns:
+        raise ApiError(404, "没有这个申报批次。")
+    out = io.BytesIO()
+    segno.make(f"{base_url(request)}/chat/{campaign_id}", error="m").save(out, kind="svg", scale=6, border=2)
+    return Response(out.getvalue(), media_type="image/svg+xml")
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)

@@ -1,0 +1,57 @@
+"""What the browser is told about an application besides the replies: progress, outcome, downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.engine.flow import progress_of
+from bot.intake import Intake
+from storage import Application
+
+WEEKDAYS = "一二三四五六日"
+
+
+def campaign_view(intake: Intake, campaign_id: str | None, today: dt.date) -> dict[str, Any] | None:
+    if campaign_id is None or campaign_id not in intake.registry.campaigns:
+        return None
+    c = intake.registry.campaigns[campaign_id]
+    form = intake.registry.forms[c.form]
+    return {
+        "id": c.id,
+        "title": c.title,
+        "institution": c.institution,
+        "deadline": f"{c.deadline.year}年{c.deadline.month}月{c.deadline.day}日",
+        "closed": c.is_closed(today),
+        "form_title": form.spec.title,
+    }
+
+
+def state_view(intake: Intake, app: Application, token: str, today: dt.date) -> dict[str, Any]:
+    program, campaign = intake.program_for(app)
+    n, total = progress_of(program, app.state, today=today, campaign=campaign)
+    status = str(app.state.get("status", "in_progress"))
+    complete = status == "complete"
+    base = f"/api/s/{token}"
+    view: dict[str, Any] = {
+        "mode": app.state.get("mode", "asking"),
+        "status": status,
+        "progress": {"n": n, "total": total},
+        "resume_code": app.resume_code,
+        "campaign": campaign_view(intake, app.campaign_id, today),
+        "documents": [],
+        "checklist": None,
+        "checklist_url": None,
+        "outcome": None,
+        "findings": intake.findings(app, today),
+    }
+    if complete:
+        ev = intake.evaluation(app, today)
+        view["documents"] = [
+            {"id": doc_id, "title": title, "filename": filename, "url": f"{base}/documents/{doc_id}"}
+            for doc_id, title, filename in intake.document_names(app.id, today)
+        ]
+        view["checklist"] = intake.checklist(app.id, today).as_dict()
+        view["checklist_url"] = f"{base}/checklist.md"
+        view["outcome"] = {k: ev.outcomes.get(k) for k in ("level", "method", "path")}
+    return view

@@ -1,0 +1,244 @@
+"""The web JSON API over a real SQLite file, through Starlette's TestClient (no network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from bot.app import create_app
+from bot.settings import ROOT, Settings
+from tests.engine.transcript import COMPLETE
+
+TODAY = dt.date(2023, 9, 20)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(tmp_path / "data", ROOT / "forms", ROOT / "doc_templates", None)
+    with TestClient(create_app(settings, clock=lambda: TODAY)) as c:
+        yield c
+
+
+def start(client: TestClient) -> dict[str, Any]:
+    response = client.post("/api/sessions", json={"campaign": "cq_hgzy_2023"})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def say(client: TestClient, token: str, *texts: str) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for text in texts:
+        response = client.post(f"/api/s/{token}/messages", json={"text": text})
+        assert response.status_code == 200, response.text
+        body = response.json()
+    return body
+
+
+def jpeg(size: tuple[int, int] = (300, 400), exif: bool = False) -> bytes:
+    image = Image.new("RGB", size, (200, 120, 40))
+    out = io.BytesIO()
+    if exif:
+        tags = Image.Exif()
+        tags[0x010F] = "Evil Camera Corp"
+        tags[0x8825] = {1: "N", 2: (29.0, 33.0, 0.0)}
+        image.save(out, "JPEG", exif=tags)
+    else:
+        image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_session_start_question_and_state(client: TestClient) -> None:
+    body = start(client)
+    assert len(body["token"]) >= 32 and len(body["resume_code"]) == 8
+    kinds = [r["kind"] for r in body["replies"]]
+    assert kinds == ["notice", "question"]
+    assert body["replies"][1]["data"]["key"] == "series"
+    state = body["state"]
+    assert state["progress"] == {"n": 1, "total": 35}
+    assert state["campaign"]["institution"] == "重庆化工职业学院"
+    assert state["documents"] == [] and state["checklist"] is None
+
+
+def test_full_application_with_photo_download_and_checklist(client: TestClient) -> None:
+    token = start(client)["token"]
+    say(client, token, *COMPLETE[:-1])
+    response = client.put(
+        f"/api/s/{token}/upload",
+        content=jpeg(exif=True),
+        headers={"Content-Type": "image/jpeg", "X-Filename": "me.jpg"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["replies"][-1]["kind"] == "review"
+    body = say(client, token, "确认")
+    state = body["state"]
+    assert state["status"] == "complete"
+    assert state["outcome"] == {"level": "二级/技师", "method": "综合评审", "path": "8号 二(一)"}
+    (doc,) = state["documents"]
+    download = client.get(doc["url"])
+    assert download.status_code == 200
+    assert "filename*=UTF-8''%E5%BC%A0%E4%B8%89" in download.headers["content-disposition"]
+    document = Document(io.BytesIO(download.content))
+    assert len(document.inline_shapes) == 1
+    assert b"Evil Camera" not in download.content
+    checklist = client.get(state["checklist_url"])
+    assert checklist.status_code == 200 and "顺丰" in checklist.text
+    assert any("261487840" in i for s in state["checklist"]["sections"] for i in s["items"])
+
+
+def test_reload_resumes_with_transcript(client: TestClient) -> None:
+    token = start(client)["token"]
+    say(client, token, "工程技术", "是")
+    body = client.get(f"/api/s/{token}").json()
+    said = [t["text"] for t in body["transcript"] if t["who"] == "user"]
+    assert said == ["工程技术", "是"]
+    assert body["replies"][-1]["data"]["key"] == "annual_review_ok"
+    assert body["state"]["progress"]["n"] == 3
+
+
+def test_resume_code_gives_a_new_token_for_the_same_application(client: TestClient) -> None:
+    first = start(client)
+    say(client, first["token"], "工程技术")
+    resumed = client.post("/api/sessions/resume", json={"code": first["resume_code"].lower()})
+    assert resumed.status_code == 200
+    body = resumed.json()
+    assert body["token"] != first["token"]
+    assert body["replies"][-1]["data"]["key"] == "in_post"
+    assert client.post("/api/sessions/resume", json={"code": "ZZZZZZZZ"}).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["nope", "A" * 32, "../../etc/passwd", "%00", "x" * 300])
+def test_unknown_or_forged_token_is_404_json(client: TestClient, token: str) -> None:
+    start(client)
+    for method, url in (
+        ("GET", f"/api/s/{token}"),
+        ("POST", f"/api/s/{token}/messages"),
+        ("GET", f"/api/s/{token}/documents/application"),
+        ("GET", f"/api/s/{token}/checklist.md"),
+    ):
+        response = client.request(method, url, json={"text": "x"} if method == "POST" else None)
+        assert response.status_code == 404, (url, response.text)
+        assert "error" in response.json() and "张三" not in response.text
+
+
+def test_another_sessions_document_is_404(client: TestClient) -> None:
+    owner = start(client)["token"]
+    say(client, owner, *COMPLETE, "确认")
+    other = start(client)["token"]
+    assert client.get(f"/api/s/{other}/documents/application").status_code == 404
+    assert client.get(f"/api/s/{owner}/documents/application").status_code == 200
+    assert client.get(f"/api/s/{owner}/documents/nothing").status_code == 404
+
+
+def test_message_over_2000_characters_is_refused_and_nothing_lost(client: TestClient) -> None:
+    token = start(client)["token"]
+    say(client, token, "工程技术")
+    response = client.post(f"/api/s/{token}/messages", json={"text": "长" * 2001})
+    assert response.status_code == 422
+    assert "2000" in response.json()["error"]
+    body = client.get(f"/api/s/{token}").json()
+    assert [t["text"] for t in body["transcript"] if t["who"] == "user"] == ["工程技术"]
+    assert body["replies"][-1]["data"]["key"] == "in_post"
+
+
+def test_double_tap_is_stored_once(client: TestClient) -> None:
+    token = start(client)["token"]
+    first = client.post(f"/api/s/{token}/messages", json={"text": "工程技术", "msg_id": "m1"}).json()
+    again = client.post(f"/api/s/{token}/messages", json={"text": "工程技术", "msg_id": "m1"}).json()
+    assert first["replies"] == again["replies"]
+    body = client.get(f"/api/s/{token}").json()
+    assert [t["text"] for t in body["transcript"] if t["who"] == "user"] == ["工程技术"]
+    assert body["state"]["progress"]["n"] == 2
+
+
+def test_upload_over_10_mb_is_413_before_the_body_is_read(client: TestClient) -> None:
+    token = start(client)["token"]
+    say(client, token, *COMPLETE[:-1])
+    declared = client.put(
+        f"/api/s/{token}/upload", content=b"x" * 10, headers={"Content-Length": str(11 * 1024 * 1024)}
+    )
+    assert declared.status_code == 413 and "10 MB" in declared.json()["error"]
+
+    def stream() -> Iterator[bytes]:
+        for _ in range(12):
+            yield b"\xff" * (1024 * 1024)
+
+    chunked = client.put(f"/api/s/{token}/upload", content=stream())
+    assert chunked.status_code == 413
+    body = client.get(f"/api/s/{token}").json()
+    assert body["replies"][-1]["data"]["key"] == "photo"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"<html><script>alert(1)</script></html>",
+        b"\xff\xd8\xff\xe0" + b"<html><script>alert(1)</script></html>" * 20,
+        b"\x89PNG\r\n\x1a\n" + b"<svg onload=alert(1)>" * 20,
+    ],
+    ids=["html-renamed-jpg", "jpeg-polyglot", "png-polyglot"],
+)
+def test_fake_images_are_415(client: TestClient, payload: bytes) -> None:
+    token = start(client)["token"]
+    say(client, token, *COMPLETE[:-1])
+    response = client.put(f"/api/s/{token}/upload", content=payload, headers={"X-Filename": "photo.jpg"})
+    assert response.status_code == 415
+    assert "JPG 或 PNG" in response.json()["error"]
+    assert response.json()["replies"][-1]["data"]["key"] == "photo"
+
+
+def test_decompression_bomb_is_refused(client: TestClient) -> None:
+    token = start(client)["token"]
+    say(client, token, *COMPLETE[:-1])
+    out = io.BytesIO()
+    Image.new("1", (30000, 30000)).save(out, "PNG")
+    response = client.put(f"/api/s/{token}/upload", content=out.getvalue())
+    assert response.status_code == 415
+
+
+def test_hostile_name_is_data_not_markup(client: TestClient) -> None:
+    token = start(client)["token"]
+    say(client, token, *COMPLETE[:9])
+    body = say(client, token, "<img src=x onerror=alert(1)>")
+    assert body["replies"][0]["kind"] == "error"  # not a valid name: the pattern says why
+    page = client.get("/chat/cq_hgzy_2023")
+    assert "<img src=x" not in page.text
+
+
+def test_unknown_command_and_malformed_bodies(client: TestClient) -> None:
+    token = start(client)["token"]
+    assert client.post(f"/api/s/{token}/messages", json={"command": "rm -rf"}).status_code == 422
+    assert client.post(f"/api/s/{token}/messages", json={}).status_code == 422
+    bad = client.post(
+        f"/api/s/{token}/messages", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert bad.status_code == 422 and "error" in bad.json()
+    huge = client.post(f"/api/s/{token}/messages", content=b"{" + b" " * 70000 + b"}")
+    assert huge.status_code == 413
+    assert client.post("/api/sessions", json={"campaign": "nope"}).status_code == 404
+
+
+def test_pages_qr_widget_and_docs(client: TestClient) -> None:
+    index = client.get("/")
+    assert index.status_code == 200 and "/chat/cq_hgzy_2023" in index.text
+    qr = client.get("/qr/cq_hgzy_2023.svg")
+    assert (
+        qr.status_code == 200
+        and qr.headers["content-type"].startswith("image/svg+xml")
+        and b"<svg" in qr.content
+    )
+    chat = client.get("/chat/cq_hgzy_2023")
+    assert chat.status_code == 200 and "frame-ancestors *" in chat.headers["content-security-policy"]
+    assert client.get("/chat/nope").status_code == 404
+    assert client.get("/widget.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/demo").status_code == 200
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/sessions", "/api/s/{token}/messages", "/api/s/{token}/upload"} <= set(paths)
