@@ -7,8 +7,9 @@ from sqlite_utils import Database
 from storage import immediate, open_db
 from storage.migrations import MIGRATIONS, Migration, MigrationError, migrate
 
-NEXT = MIGRATIONS[-1].number + 1
 from storage.transaction import NestedTransactionError
+
+NEXT = MIGRATIONS[-1].number + 1
 
 
 def pragma(db: Database, name: str) -> object:
