@@ -6,7 +6,6 @@ from sqlite_utils import Database
 
 from storage import immediate, open_db
 from storage.migrations import MIGRATIONS, Migration, MigrationError, migrate
-
 from storage.transaction import NestedTransactionError
 
 NEXT = MIGRATIONS[-1].number + 1
