@@ -1,0 +1,1230 @@
+/* shenbao web chat. Vanilla ES2019, no build step, no external resources.
+   Server and applicant text is only ever placed with textContent, never parsed as HTML. */
+(function () {
+  "use strict";
+
+  var MAX_TEXT = 2000;
+  var MAX_UPLOAD = 10 * 1024 * 1024;
+  var UA = navigator.userAgent || "";
+  var IN_WECHAT = /MicroMessenger/i.test(UA);
+  var IN_QQ = / QQ\//.test(UA);
+  var IN_APP = IN_WECHAT || IN_QQ;
+  var COARSE = !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+
+  var COMMAND_LABELS = {
+    back: "上一步",
+    edit: "修改",
+    review: "查看",
+    skip: "跳过",
+    restart: "重新开始",
+    help: "帮助",
+    keep: "保持原答案"
+  };
+
+  // ---------------------------------------------------------------- helpers
+
+  /* el("div", {className: "x", text: "...", attrs: {...}, on: {click: fn}}, [children]) */
+  function el(tag, opts, children) {
+    var node = document.createElement(tag);
+    opts = opts || {};
+    if (opts.className) node.className = opts.className;
+    if (opts.id) node.id = opts.id;
+    if (opts.text !== undefined && opts.text !== null) node.textContent = String(opts.text);
+    if (opts.attrs) {
+      Object.keys(opts.attrs).forEach(function (k) {
+        var v = opts.attrs[k];
+        if (v === false || v === null || v === undefined) return;
+        node.setAttribute(k, v === true ? "" : String(v));
+      });
+    }
+    if (opts.on) {
+      Object.keys(opts.on).forEach(function (k) { node.addEventListener(k, opts.on[k]); });
+    }
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined || c === false) return;
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  function str(v) {
+    if (v === null || v === undefined) return "";
+    if (typeof v === "object") {
+      try { return JSON.stringify(v); } catch (e) { return String(v); }
+    }
+    return String(v);
+  }
+
+  function uuid() {
+    try {
+      if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    } catch (e) { /* insecure context */ }
+    var b = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(b);
+    } else {
+      for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  var storage = {
+    get: function (key) {
+      try { return window.localStorage.getItem(key); } catch (e) { return null; }
+    },
+    set: function (key, value) {
+      try { window.localStorage.setItem(key, value); return true; } catch (e) { return false; }
+    },
+    remove: function (key) {
+      try { window.localStorage.removeItem(key); } catch (e) { /* blocked */ }
+    }
+  };
+  var session = {
+    get: function (key) {
+      try { return window.sessionStorage.getItem(key); } catch (e) { return null; }
+    },
+    set: function (key, value) {
+      try { window.sessionStorage.setItem(key, value); } catch (e) { /* blocked */ }
+    }
+  };
+
+  function legacyCopy(text) {
+    var ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.className = "visually-hidden";
+    document.body.appendChild(ta);
+    var active = document.activeElement;
+    ta.select();
+    try { ta.setSelectionRange(0, text.length); } catch (e) { /* ignore */ }
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(ta);
+    if (active && typeof active.focus === "function") active.focus({ preventScroll: true });
+    return ok;
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(function () { return true; }, function () {
+        return legacyCopy(text);
+      });
+    }
+    return Promise.resolve(legacyCopy(text));
+  }
+
+  /* Brief "已复制" feedback on the button itself, announced to screen readers via its label. */
+  function flash(button, ok, fallbackText) {
+    var old = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", old);
+    button.textContent = ok ? "已复制" : "请长按复制";
+    window.setTimeout(function () { button.textContent = old; }, 1800);
+    if (!ok && fallbackText) window.prompt("请复制下面的内容：", fallbackText);
+  }
+
+  /* Copy buttons on server-rendered pages (campaign list): data-copy="#selector" or data-copy-text. */
+  function bindCopyButtons(scope) {
+    Array.prototype.forEach.call(scope.querySelectorAll("[data-copy], [data-copy-text]"), function (btn) {
+      btn.addEventListener("click", function () {
+        var text = btn.getAttribute("data-copy-text");
+        if (!text) {
+          var target = document.querySelector(btn.getAttribute("data-copy"));
+          if (!target) return;
+          text = target.value !== undefined ? target.value : target.textContent;
+          if (target.select) target.select();
+        }
+        copyText(text).then(function (ok) { flash(btn, ok, text); });
+      });
+    });
+  }
+
+  bindCopyButtons(document);
+
+  var root = document.getElementById("app");
+  if (!root || !root.hasAttribute("data-campaign")) return;
+
+  // ---------------------------------------------------------------- chat page
+
+  var CAMPAIGN = root.getAttribute("data-campaign");
+  var EMBEDDED = root.getAttribute("data-embedded") === "1";
+  var TOKEN_KEY = "shenbao:token:" + CAMPAIGN;
+
+  function apiBase() {
+    var base = (root.getAttribute("data-api") || "").replace(/\/+$/, "");
+    // The routes are {api}/api/...; tolerate a base that already ends in /api.
+    return /\/api$/.test(base) ? base : base + "/api";
+  }
+  var API = apiBase();
+
+  var $ = function (id) { return document.getElementById(id); };
+  var messages = $("messages");
+  var input = $("input");
+  var sendBtn = $("send");
+  var form = $("send-form");
+  var upload = $("upload");
+  var uploadRow = $("upload-row");
+  var hint = $("input-hint");
+  var btnX = $("btn-x");
+  var toolButtons = ["btn-back", "btn-edit", "btn-review", "btn-help"].map($).filter(Boolean);
+
+  var token = null;
+  var busy = false;
+  var lastState = null;
+  var question = null;          // data of the question being asked, or null
+  var activeControls = [];      // containers of buttons that answer the current bot turn
+  var failed = null;            // {sig, msgId} of the last failed action, to retry with the same msg_id
+  var lastActionTyped = false;
+  var uploadKind = "image";
+
+  // ------------------------------------------------------------ token & URL
+
+  function tokenFromUrl() {
+    try { return new URL(location.href).searchParams.get("t"); } catch (e) { return null; }
+  }
+
+  function setUrlToken(value) {
+    try {
+      var url = new URL(location.href);
+      if (value) url.searchParams.set("t", value); else url.searchParams.delete("t");
+      history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+    } catch (e) { /* very old browser: the token stays in storage only */ }
+  }
+
+  function rememberToken(value) {
+    token = value;
+    storage.set(TOKEN_KEY, value);
+    setUrlToken(value);
+  }
+
+  function forgetToken() {
+    storage.remove(TOKEN_KEY);
+    setUrlToken(null);
+    token = null;
+  }
+
+  /* The link to this page that reopens this application (used for "open in browser"). */
+  function shareUrl() {
+    try {
+      var url = new URL(location.href);
+      url.searchParams.delete("embed");
+      if (token) url.searchParams.set("t", token);
+      return url.toString();
+    } catch (e) { return location.href; }
+  }
+
+  // ------------------------------------------------------------ HTTP
+
+  function errorMessage(status, data) {
+    if (data && typeof data.error === "string" && data.error) return data.error;
+    if (data && data.error && typeof data.error.message === "string") return data.error.message;
+    if (data && typeof data.detail === "string" && data.detail) return data.detail;
+    if (data && typeof data.message === "string" && data.message) return data.message;
+    if (status === 404) return "没有找到这次填写记录。";
+    if (status === 413) return "文件太大：请上传不超过 10 MB 的文件。";
+    if (status === 415) return "文件格式不对：请上传 JPG 或 PNG 照片（材料可用 PDF）。";
+    if (status === 422) return "内容太长：每次最多 " + MAX_TEXT + " 个字，请分几次发送或删减后再发。";
+    if (status === 429) return "操作太频繁，请稍后再试。";
+    if (status >= 500) return "服务器暂时出错，请稍后重试。您的输入已保留。";
+    return "请求失败（" + status + "），请重试。";
+  }
+
+  /* Resolves to {ok, status, data}; rejects only on network failure / timeout. */
+  function request(method, path, body, extraHeaders, timeoutMs) {
+    var headers = { "Accept": "application/json" };
+    var payload = body;
+    if (body !== undefined && body !== null && !(body instanceof Blob)) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller ? window.setTimeout(function () { controller.abort(); }, timeoutMs || 30000) : null;
+    return fetch(API + path, {
+      method: method,
+      headers: headers,
+      body: payload === undefined ? undefined : payload,
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: controller ? controller.signal : undefined
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        return { ok: res.ok, status: res.status, data: data };
+      });
+    }).finally(function () {
+      if (timer) window.clearTimeout(timer);
+    });
+  }
+
+  // ------------------------------------------------------------ rendering
+
+  function append(node) {
+    messages.appendChild(node);
+    return node;
+  }
+
+  function scrollToNode(node) {
+    if (!node) return;
+    var max = messages.scrollHeight - messages.clientHeight;
+    var target = node.offsetTop - messages.offsetTop - 12;
+    messages.scrollTop = Math.max(0, Math.min(max, target));
+  }
+
+  function scrollToBottom() {
+    messages.scrollTop = messages.scrollHeight;
+  }
+
+  function botBubble(text, extraClass) {
+    return append(el("div", { className: "msg bot" + (extraClass ? " " + extraClass : ""), text: text }));
+  }
+
+  function userBubble(text, extraClass) {
+    return append(el("div", { className: "msg user" + (extraClass ? " " + extraClass : ""), text: text }));
+  }
+
+  function errorBubble(message, retry) {
+    var node = el("div", { className: "msg bot error", attrs: { role: "alert" } }, [message]);
+    if (retry) {
+      var wrap = el("div", { className: "retry" }, [
+        el("button", {
+          className: "btn btn-small btn-danger",
+          attrs: { type: "button" },
+          text: "重试",
+          on: { click: function () { wrap.remove(); retry(); } }
+        })
+      ]);
+      node.appendChild(wrap);
+    }
+    return append(node);
+  }
+
+  function retireControls() {
+    activeControls.forEach(function (c) { if (c.parentNode) c.parentNode.removeChild(c); });
+    activeControls = [];
+  }
+
+  function choiceButton(label, onClick, extraClass) {
+    return el("button", {
+      className: "choice" + (extraClass ? " " + extraClass : ""),
+      attrs: { type: "button" },
+      text: label,
+      on: { click: onClick }
+    });
+  }
+
+  function controls(buttons, extraClass) {
+    var box = el("div", { className: "choices" + (extraClass ? " " + extraClass : ""), attrs: { role: "group", "aria-label": "可选回答" } }, buttons);
+    activeControls.push(box);
+    return append(box);
+  }
+
+  function sendText(text, label) {
+    return function () { perform({ type: "text", text: text, label: label || text }); };
+  }
+
+  function sendCommand(name, label) {
+    return function () { perform({ type: "command", command: name, label: label || COMMAND_LABELS[name] || name }); };
+  }
+
+  function outcomeTitle(outcome) {
+    return { ineligible: "✗ 不符合条件", warning: "⚠ 请注意", info: "ℹ 说明" }[outcome] || "说明";
+  }
+
+  function findingCard(f, tag) {
+    f = f || {};
+    var outcome = ["ineligible", "warning", "info"].indexOf(f.outcome) >= 0 ? f.outcome : "info";
+    return el(tag || "div", { className: "card finding " + outcome, attrs: { "data-rule": f.rule || null } }, [
+      el("h3", { text: outcomeTitle(outcome) }),
+      el("p", { className: "message", text: str(f.message) }),
+      f.basis ? el("p", { className: "basis", text: "依据：" + str(f.basis) }) : null,
+      f.suggest ? el("p", { className: "suggest", text: "建议：" + str(f.suggest) }) : null
+    ]);
+  }
+
+  function renderQuestion(r, active) {
+    var d = r.data || {};
+    var bubble = el("div", { className: "msg bot question", attrs: { "data-key": d.key || null } });
+    if (d.error) bubble.appendChild(el("span", { className: "q-pending", attrs: { role: "alert" }, text: "⚠ " + str(d.error) }));
+    if (d.section) bubble.appendChild(el("span", { className: "section-tag", text: str(d.section) + (d.optional ? "（选填）" : "") }));
+    bubble.appendChild(el("span", { className: "q-prompt", text: str(d.prompt || r.text) }));
+    if (d.current !== null && d.current !== undefined && d.current !== "") {
+      bubble.appendChild(el("span", { className: "q-current", text: "当前答案：" + str(d.current) }));
+    }
+    if (d.help) bubble.appendChild(el("span", { className: "q-help", text: "说明：" + str(d.help) }));
+    if (d.type === "image") bubble.appendChild(el("span", { className: "q-help", text: "请上传照片（JPG 或 PNG，不超过 10 MB）。" }));
+    if (d.type === "file") bubble.appendChild(el("span", { className: "q-help", text: "请上传文件（PDF、JPG 或 PNG，不超过 10 MB）。" }));
+    append(bubble);
+    if (d.progress) setProgress(d.progress, false);
+    if (!active) return bubble;
+
+    question = d;
+    configureComposer(d);
+    var buttons = [];
+    if (d.suggested !== null && d.suggested !== undefined && d.suggested !== "") {
+      buttons.push(choiceButton("是（" + str(d.suggested) + "）", sendText("是", "是（" + str(d.suggested) + "）"), "suggested"));
+    }
+    var choices = Array.isArray(d.choices) ? d.choices.map(str) : [];
+    if (d.type === "boolean" && !choices.length) choices = ["是", "否"];
+    if (d.multi || d.type === "multi_choice") {
+      var picked = [];
+      choices.forEach(function (c) {
+        var b = choiceButton(c, function () {
+          var i = picked.indexOf(c);
+          if (i >= 0) picked.splice(i, 1); else picked.push(c);
+          b.setAttribute("aria-pressed", i >= 0 ? "false" : "true");
+          ok.disabled = busy || picked.length === 0;
+        });
+        b.setAttribute("aria-pressed", "false");
+        buttons.push(b);
+      });
+      var ok = choiceButton("确定", function () {
+        if (!picked.length) return;
+        var ordered = choices.filter(function (c) { return picked.indexOf(c) >= 0; });
+        perform({ type: "text", text: ordered.join("、") });
+      }, "confirm");
+      ok.disabled = true;
+      buttons.push(ok);
+    } else {
+      choices.forEach(function (c) { buttons.push(choiceButton(c, sendText(c))); });
+    }
+    if (d.current !== null && d.current !== undefined && d.current !== "") {
+      buttons.push(choiceButton("保持原答案", sendCommand("keep"), "secondary"));
+    }
+    if (d.optional) buttons.push(choiceButton("跳过", sendCommand("skip"), "secondary"));
+    if (buttons.length) {
+      var box = controls(buttons, choices.length > 8 ? "many" : "");
+      if (choices.length > 12 && !d.multi) {
+        box.insertBefore(el("p", { className: "filter-note", text: "选项较多：可在下方输入框里输入文字筛选，或直接发送。" }), box.firstChild);
+        box.setAttribute("data-filter", "1");
+      }
+    }
+    return bubble;
+  }
+
+  function renderReview(r, active) {
+    var d = r.data || {};
+    var card = el("div", { className: "card review" + (d.final ? " final" : "") }, [
+      el("h3", { text: d.final ? "请核对填写内容" : "已填写的内容" })
+    ]);
+    (d.sections || []).forEach(function (s) {
+      var dl = el("dl");
+      (s.rows || []).forEach(function (row) {
+        dl.appendChild(el("dt", { text: str(row[0]) }));
+        dl.appendChild(el("dd", { text: str(row[1]) }));
+      });
+      card.appendChild(el("section", { className: "review-section" }, [el("h3", { text: str(s.title) }), dl]));
+    });
+    var outcomes = d.outcomes || {};
+    var keys = Object.keys(outcomes);
+    if (keys.length) {
+      var odl = el("dl");
+      keys.forEach(function (k) {
+        odl.appendChild(el("dt", { text: k }));
+        odl.appendChild(el("dd", { text: str(outcomes[k]) }));
+      });
+      card.appendChild(el("section", { className: "review-section outcomes" }, [el("h3", { text: "评价结果预判" }), odl]));
+    }
+    var notes = (d.findings || []);
+    if (notes.length) {
+      var list = el("div", { className: "findings" });
+      notes.forEach(function (f) { list.appendChild(findingCard(f)); });
+      card.appendChild(el("section", { className: "review-section" }, [el("h3", { text: "提示" }), list]));
+    }
+    if (d.final) {
+      card.appendChild(el("p", { className: "review-final", text: "无误请点“确认”生成申报表；需要更改请点“修改”。" }));
+    }
+    append(card);
+    if (active && d.final) {
+      question = null;
+      configureComposer(null);
+      controls([
+        choiceButton("确认", sendText("确认"), "confirm"),
+        choiceButton("修改", sendText("修改"))
+      ]);
+    }
+    return card;
+  }
+
+  function renderIneligible(r, active) {
+    var d = r.data || {};
+    var card = el("div", { className: "card ineligible", attrs: { role: "alert" } }, [el("h3", { text: "✗ 不符合申报条件" })]);
+    var list = el("div", { className: "findings" });
+    (d.findings || []).forEach(function (f) { list.appendChild(findingCard(f)); });
+    card.appendChild(list);
+    card.appendChild(el("p", { text: "如果是填错了，请点“修改”更改相关答案（或“上一步”）；若确认不符合，点“结束”获取书面说明。" }));
+    append(card);
+    if (active) {
+      question = null;
+      configureComposer(null);
+      var opts = Array.isArray(d.options) && d.options.length ? d.options : ["修改", "上一步", "结束"];
+      controls(opts.map(function (o) { return choiceButton(str(o), sendText(str(o)), o === "结束" ? "secondary" : ""); }));
+    }
+    return card;
+  }
+
+  function renderStopped(r, active) {
+    var d = r.data || {};
+    var card = el("div", { className: "card stopped" }, [el("p", { text: r.text })]);
+    append(card);
+    if (active) {
+      question = null;
+      configureComposer(null);
+      controls([
+        choiceButton("修改答案", sendCommand("edit", "修改")),
+        choiceButton("重新开始", sendCommand("restart"), "secondary")
+      ]);
+    }
+    return card;
+  }
+
+  function renderEditMenu(r, active) {
+    var d = r.data || {};
+    var items = d.items || [];
+    var head = (r.text || "").split("\n")[0] || "要修改哪一项？";
+    var bubble = botBubble(active ? head.replace("请回复编号：", "请点选：") : head, "edit-menu");
+    if (active) {
+      question = null;
+      configureComposer(null);
+      var buttons = items.map(function (it, i) {
+        var label = str(it.label || it.key);
+        return choiceButton(label, sendText(String(i + 1), "修改：" + label));
+      });
+      buttons.push(choiceButton("取消", sendCommand("back", "取消"), "secondary"));
+      controls(buttons, items.length > 8 ? "many" : "");
+    } else {
+      bubble.textContent = r.text || head;
+    }
+    return bubble;
+  }
+
+  function renderConfirm(r, active) {
+    var bubble = botBubble(r.text);
+    if (active) {
+      question = null;
+      configureComposer(null);
+      var opts = (r.data && r.data.options) || ["是", "否"];
+      controls(opts.map(function (o) { return choiceButton(str(o), sendText(str(o))); }));
+    }
+    return bubble;
+  }
+
+  function renderReply(r, active) {
+    if (!r || typeof r !== "object") return null;
+    var d = r.data || {};
+    switch (r.kind) {
+      case "question": return renderQuestion(r, active);
+      case "error": {
+        var msg = d.message ? str(d.message) : str(r.text);
+        var node = el("div", { className: "msg bot error", attrs: active ? { role: "alert" } : {} }, [
+          msg, d.example ? "\n例如：" + str(d.example) : null
+        ]);
+        return append(node);
+      }
+      case "finding": return append(findingCard(d));
+      case "ineligible": return renderIneligible(r, active);
+      case "review": return renderReview(r, active);
+      case "edit_menu": return renderEditMenu(r, active);
+      case "confirm": return renderConfirm(r, active);
+      case "help": return botBubble(r.text, "help");
+      case "stopped": return renderStopped(r, active);
+      case "done": return botBubble(r.text, "done");
+      case "notice": return botBubble(r.text, "notice" + (d.intro ? " intro" : ""));
+      default: return botBubble(r.text || "");
+    }
+  }
+
+  function isInteractive(r) {
+    if (!r) return false;
+    if (r.kind === "review") return !!(r.data && r.data.final);
+    return ["question", "ineligible", "edit_menu", "confirm", "stopped"].indexOf(r.kind) >= 0;
+  }
+
+  /* Render one batch of bot replies; only the last interactive one gets buttons. */
+  function renderReplies(replies, active) {
+    replies = Array.isArray(replies) ? replies : [];
+    var last = -1;
+    replies.forEach(function (r, i) { if (isInteractive(r)) last = i; });
+    if (active) {
+      question = null;
+      retireControls();
+    }
+    var first = null;
+    replies.forEach(function (r, i) {
+      var node = renderReply(r, active && i === last);
+      if (!first) first = node;
+    });
+    if (active && last < 0) configureComposer(null);
+    return first;
+  }
+
+  function renderUserEntry(entry) {
+    var d = entry.data || {};
+    var text = str(entry.text);
+    if (d.command && !text) text = COMMAND_LABELS[d.command] || d.command;
+    if (d.filename && !text) text = "📎 " + str(d.filename);
+    return userBubble(text || "（已发送）");
+  }
+
+  // ------------------------------------------------------------ state: header, progress, result
+
+  function setProgress(p, complete) {
+    var bar = $("progress-bar");
+    var text = $("progress-text");
+    var box = $("progress");
+    if (!bar || !text || !box) return;
+    var n = p && typeof p.n === "number" ? p.n : 0;
+    var total = p && typeof p.total === "number" ? p.total : 0;
+    var pct = complete ? 100 : total > 0 ? Math.max(0, Math.min(100, Math.round(((n - 1) / total) * 100))) : 0;
+    if (!complete && total > 0 && n > total) pct = 100;
+    bar.style.width = pct + "%";
+    var label = complete ? "已完成" : total > 0 ? "第 " + n + "/" + total + " 题" : "准备中…";
+    text.textContent = label;
+    box.setAttribute("aria-valuemax", String(total || 0));
+    box.setAttribute("aria-valuenow", String(complete ? total : Math.min(n, total)));
+    box.setAttribute("aria-valuetext", label);
+    box.classList.toggle("done", !!complete);
+  }
+
+  function setResumeCode(code) {
+    var line = $("resume-line");
+    var codeEl = $("resume-code");
+    if (!line || !codeEl) return;
+    if (code) {
+      codeEl.textContent = code;
+      line.hidden = false;
+    }
+  }
+
+  function applyState(state) {
+    if (!state || typeof state !== "object") return;
+    lastState = state;
+    var complete = state.status === "complete";
+    if (state.progress) setProgress(state.progress, complete);
+    else if (complete) setProgress({ n: 0, total: 0 }, true);
+    if (state.resume_code) setResumeCode(state.resume_code);
+  }
+
+  function resolveUrl(url) {
+    if (!url) return null;
+    try {
+      var u = new URL(url, location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.toString() : null;
+    } catch (e) { return null; }
+  }
+
+  function outcomeRows(state, doneData) {
+    var rows = [];
+    var o = state && state.outcome;
+    if (o && typeof o === "object") {
+      if (o.level) rows.push(["申报等级", o.level]);
+      if (o.method) rows.push(["评价方式", o.method]);
+      if (o.path) rows.push(["评价路径", o.path]);
+      Object.keys(o).forEach(function (k) {
+        if (["level", "method", "path"].indexOf(k) < 0 && o[k] !== null && o[k] !== "" && typeof o[k] !== "object") rows.push([k, o[k]]);
+      });
+    } else if (doneData && doneData.outcomes) {
+      Object.keys(doneData.outcomes).forEach(function (k) { rows.push([k, doneData.outcomes[k]]); });
+    }
+    return rows;
+  }
+
+  function checklistKey() { return "shenbao:checked:" + (token || CAMPAIGN); }
+
+  function renderChecklist(list) {
+    var saved = {};
+    try { saved = JSON.parse(storage.get(checklistKey()) || "{}") || {}; } catch (e) { saved = {}; }
+    var box = el("section", { id: "checklist", className: "checklist", attrs: { "aria-label": "提交清单" } }, [
+      el("h3", { text: str(list.title || "提交清单") })
+    ]);
+    if (list.deadline_passed) {
+      box.appendChild(el("p", { className: "deadline-note", text: "本批次已过截止日期，请先与受理机构联系。" }));
+    } else if (typeof list.workdays_left === "number") {
+      box.appendChild(el("p", { className: "deadline-note", text: "距截止还有 " + list.workdays_left + " 个工作日。" }));
+    }
+    var counter = 0;
+    (list.sections || []).forEach(function (s) {
+      var ul = el("ul");
+      (s.items || []).forEach(function (item) {
+        var text = typeof item === "string" ? item : str(item && (item.text || item.title) || item);
+        var id = "check-" + (counter++);
+        var cb = el("input", { id: id, attrs: { type: "checkbox" } });
+        cb.checked = !!saved[text];
+        cb.addEventListener("change", function () {
+          saved[text] = cb.checked;
+          storage.set(checklistKey(), JSON.stringify(saved));
+        });
+        ul.appendChild(el("li", {}, [el("label", { attrs: { "for": id } }, [cb, el("span", { text: text })])]));
+      });
+      box.appendChild(el("h4", { text: str(s.title) }));
+      box.appendChild(ul);
+    });
+    return box;
+  }
+
+  function copyRow(url) {
+    var btn = el("button", { className: "link-btn", attrs: { type: "button" }, text: "复制链接" });
+    btn.addEventListener("click", function () { copyText(url).then(function (ok) { flash(btn, ok, url); }); });
+    return el("div", { className: "copy-url" }, [el("code", { text: url }), btn]);
+  }
+
+  function renderResult(state, doneData) {
+    var old = document.querySelector(".card.result");
+    if (old) old.parentNode.removeChild(old);
+    var card = el("div", { className: "card result", attrs: { "data-testid": "result" } }, [el("h2", { text: "✓ 填写完成，申报表已生成" })]);
+    var rows = outcomeRows(state, doneData);
+    if (rows.length) {
+      var dl = el("dl");
+      rows.forEach(function (row) {
+        dl.appendChild(el("dt", { text: str(row[0]) }));
+        dl.appendChild(el("dd", { text: str(row[1]) }));
+      });
+      card.appendChild(el("section", { className: "outcome", attrs: { "aria-label": "评价结果" } }, [dl]));
+    }
+    var docs = el("div", { className: "docs" });
+    (state.documents || []).forEach(function (doc) {
+      var url = resolveUrl(doc.url);
+      if (!url) return;
+      var a = el("a", {
+        className: "btn btn-primary doc-download",
+        attrs: { href: url, download: doc.filename || "", "data-doc-id": doc.id || null, rel: "noopener" },
+        text: "下载 " + str(doc.title || doc.filename || "申报表") + "（Word）"
+      });
+      docs.appendChild(a);
+      if (IN_APP) docs.appendChild(copyRow(url));
+    });
+    if (docs.childNodes.length) card.appendChild(docs);
+    if (IN_APP) {
+      card.appendChild(el("p", { className: "basis", text: "在微信/QQ 里可能无法直接下载：请复制上面的链接到手机浏览器打开，或点右上角“···”选择“在浏览器打开”。" }));
+    }
+    if (state.checklist) card.appendChild(renderChecklist(state.checklist));
+    var clUrl = resolveUrl(state.checklist_url);
+    if (clUrl) {
+      card.appendChild(el("p", {}, [el("a", {
+        className: "btn btn-ghost checklist-download",
+        attrs: { href: clUrl, download: "", rel: "noopener" },
+        text: "下载清单"
+      })]));
+      if (IN_APP) card.appendChild(copyRow(clUrl));
+    }
+    card.appendChild(el("p", { className: "basis", text: "如需更改答案，点下方“修改”，改完会重新生成申报表。" }));
+    return append(card);
+  }
+
+  // ------------------------------------------------------------ composer
+
+  function configureComposer(d) {
+    var type = d ? d.type : null;
+    var mode = "text";
+    if (type === "number" || type === "cn_id_number" || type === "cn_mobile" || type === "cn_postcode") mode = "numeric";
+    if (type === "cn_phone") mode = "tel";
+    input.setAttribute("inputmode", mode);
+    input.classList.toggle("long", type === "long_text");
+    input.rows = type === "long_text" ? 4 : 1;
+    input.setAttribute("placeholder", d && d.example ? "例如：" + str(d.example) : d && (type === "image" || type === "file") ? "也可以输入“跳过”等文字" : "请输入回答");
+    input.setAttribute("autocapitalize", type === "cn_id_number" || type === "cn_uscc" ? "characters" : "off");
+    var label = $("input-label");
+    if (label) label.textContent = d && d.prompt ? "回答：" + str(d.prompt) : "回答";
+    btnX.hidden = type !== "cn_id_number";
+    var wantsUpload = type === "image" || type === "file";
+    uploadRow.hidden = !wantsUpload;
+    uploadKind = type === "file" ? "file" : "image";
+    upload.setAttribute("accept", type === "file" ? "application/pdf,image/jpeg,image/png" : "image/jpeg,image/png");
+    if (type === "file") upload.removeAttribute("capture"); else upload.setAttribute("capture", "user");
+    var cam = $("upload-camera");
+    if (cam) cam.hidden = type === "file";
+    var pick = $("upload-pick");
+    if (pick) pick.textContent = type === "file" ? "选择文件上传（PDF/JPG/PNG）" : "从相册选择";
+    autoGrow();
+  }
+
+  function autoGrow() {
+    input.style.height = "auto";
+    var max = Math.round(window.innerHeight * 0.4);
+    input.style.height = Math.min(input.scrollHeight + 2, max) + "px";
+  }
+
+  function updateCounter() {
+    var len = input.value.length;
+    if (len > MAX_TEXT * 0.9) {
+      hint.textContent = "已输入 " + len + "/" + MAX_TEXT + " 字" + (len > MAX_TEXT ? "，超出上限" : "");
+      hint.classList.toggle("over", len > MAX_TEXT);
+    } else {
+      hint.textContent = "回车发送，Shift+回车换行";
+      hint.classList.remove("over");
+    }
+  }
+
+  function filterChoices() {
+    var box = activeControls.filter(function (c) { return c.getAttribute("data-filter") === "1"; })[0];
+    if (!box) return;
+    var q = input.value.trim();
+    Array.prototype.forEach.call(box.querySelectorAll(".choice"), function (b) {
+      b.hidden = !!q && b.textContent.indexOf(q) < 0 && !b.classList.contains("secondary");
+    });
+  }
+
+  function setBusy(on) {
+    busy = on;
+    sendBtn.disabled = on;
+    input.readOnly = on;
+    root.setAttribute("aria-busy", on ? "true" : "false");
+    toolButtons.forEach(function (b) { b.disabled = on || !token; });
+    ["upload-camera", "upload-pick"].forEach(function (id) { var b = $(id); if (b) b.disabled = on; });
+    activeControls.forEach(function (box) {
+      Array.prototype.forEach.call(box.querySelectorAll("button"), function (b) {
+        if (on) {
+          b.setAttribute("data-was-disabled", b.disabled ? "1" : "0");
+          b.disabled = true;
+        } else if (b.hasAttribute("data-was-disabled")) {
+          b.disabled = b.getAttribute("data-was-disabled") === "1";
+          b.removeAttribute("data-was-disabled");
+        }
+      });
+    });
+    var typing = $("typing");
+    if (on && !typing) {
+      append(el("div", { id: "typing", className: "typing", attrs: { "aria-hidden": "true" }, text: "正在处理" }));
+      scrollToBottom();
+    } else if (!on && typing) {
+      typing.parentNode.removeChild(typing);
+    }
+  }
+
+  function focusAfterReply() {
+    var target = null;
+    for (var i = activeControls.length - 1; i >= 0 && !target; i--) {
+      target = activeControls[i].querySelector("button.choice:not([hidden]):not(:disabled)");
+    }
+    // On phones, don't pop the keyboard up after a tap: focus the input only when the applicant was typing.
+    if (!target && (!COARSE || lastActionTyped)) target = input;
+    if (!target && uploadRow && !uploadRow.hidden) target = $("upload-camera").hidden ? $("upload-pick") : $("upload-camera");
+    if (target) {
+      try { target.focus({ preventScroll: true }); } catch (e) { target.focus(); }
+    }
+  }
+
+  // ------------------------------------------------------------ actions
+
+  function signature(action) {
+    if (action.type === "upload") return "upload:" + action.file.name + ":" + action.file.size + ":" + action.file.lastModified;
+    if (action.type === "command") return "command:" + action.command;
+    return "text:" + action.text;
+  }
+
+  function perform(action) {
+    if (busy) return Promise.resolve();
+    if (!token) {
+      errorBubble("还没有连接到服务器，请刷新页面后重试。");
+      return Promise.resolve();
+    }
+    var sig = signature(action);
+    if (!action.msgId) action.msgId = failed && failed.sig === sig ? failed.msgId : uuid();
+    lastActionTyped = !!action.typed;
+
+    var bubble;
+    if (action.type === "upload") {
+      bubble = uploadBubble(action.file);
+    } else {
+      bubble = userBubble(action.type === "command" ? action.label : action.label || action.text, "pending");
+    }
+    scrollToBottom();
+    setBusy(true);
+
+    var req;
+    if (action.type === "upload") {
+      req = request("PUT", "/s/" + encodeURIComponent(token) + "/upload", action.file, {
+        "Content-Type": action.file.type || "application/octet-stream",
+        "X-Filename": encodeURIComponent(action.file.name || "upload"),
+        "X-Msg-Id": action.msgId
+      }, 120000);
+    } else {
+      var body = action.type === "command" ? { command: action.command, msg_id: action.msgId } : { text: action.text, msg_id: action.msgId };
+      req = request("POST", "/s/" + encodeURIComponent(token) + "/messages", body);
+    }
+
+    return req.then(function (res) {
+      setBusy(false);
+      if (res.ok && res.data) {
+        failed = null;
+        bubble.classList.remove("pending");
+        var first = renderReplies(res.data.replies, true);
+        applyState(res.data.state);
+        afterReplies(res.data.replies, res.data.state);
+        scrollToNode(bubble);
+        if (first && first.offsetTop - bubble.offsetTop > messages.clientHeight * 0.5) scrollToNode(first);
+        focusAfterReply();
+        return;
+      }
+      // A definite refusal (bad size/type/too long): the action was not applied.
+      failed = { sig: sig, msgId: action.msgId };
+      if (res.data && Array.isArray(res.data.replies) && res.data.replies.length) {
+        // The refusal was logged as a turn (e.g. a fake image): show the bot's answer to it.
+        bubble.classList.remove("pending");
+        bubble.classList.add("failed");
+        bubble.appendChild(el("span", { className: "failed-note", text: "未被接受" }));
+        var hasError = res.data.replies.some(function (r) { return r && r.kind === "error"; });
+        if (!hasError) errorBubble(errorMessage(res.status, res.data));
+        renderReplies(res.data.replies, true);
+        applyState(res.data.state);
+        scrollToNode(bubble);
+        focusAfterReply();
+        return;
+      }
+      removeNode(bubble);
+      if (res.status === 404 && !(res.data && res.data.replies)) {
+        sessionLost();
+        restoreInput(action);
+        return;
+      }
+      var retryable = res.status >= 500 || res.status === 429 || res.status === 408;
+      errorBubble(errorMessage(res.status, res.data), retryable ? function () { retry(action); } : null);
+      restoreInput(action);
+      scrollToBottom();
+      focusAfterFailure(action);
+    }, function () {
+      setBusy(false);
+      removeNode(bubble);
+      failed = { sig: sig, msgId: action.msgId };
+      errorBubble(navigator.onLine === false
+        ? "网络已断开。请连上网络后点“重试”，您的输入已保留。"
+        : "网络连接失败或超时。请点“重试”，您的输入已保留。", function () { retry(action); });
+      restoreInput(action);
+      scrollToBottom();
+      focusAfterFailure(action);
+    });
+  }
+
+  function retry(action) {
+    if (action.type === "text" && action.typed && input.value === action.text) {
+      input.value = "";
+      autoGrow();
+    }
+    perform(action);
+  }
+
+  function removeNode(node) {
+    if (node && node.parentNode) node.parentNode.removeChild(node);
+  }
+
+  function restoreInput(action) {
+    if (action.type !== "text" || !action.typed) return;
+    if (!input.value) input.value = action.text;
+    else if (input.value !== action.text) input.value = action.text + "\n" + input.value;
+    autoGrow();
+    updateCounter();
+  }
+
+  function focusAfterFailure(action) {
+    if (action.type === "text" && action.typed) {
+      try { input.focus({ preventScroll: true }); } catch (e) { input.focus(); }
+    } else {
+      focusAfterReply();
+    }
+  }
+
+  function afterReplies(replies, state) {
+    var done = (replies || []).filter(function (r) { return r && r.kind === "done"; })[0];
+    if (state && state.status === "complete" && (done || !document.querySelector(".card.result"))) {
+      var anchor = done ? findLast(".msg.bot.done") : null;
+      var card = renderResult(state, done && done.data);
+      if (anchor && anchor.nextSibling !== card) messages.insertBefore(card, anchor.nextSibling);
+    }
+  }
+
+  function findLast(selector) {
+    var all = messages.querySelectorAll(selector);
+    return all.length ? all[all.length - 1] : null;
+  }
+
+  function uploadBubble(file) {
+    var node = el("div", { className: "msg user upload pending" });
+    if (/^image\/(jpeg|png)$/.test(file.type) && window.URL && URL.createObjectURL) {
+      var img = el("img", { className: "preview", attrs: { alt: "待上传的照片预览：" + file.name } });
+      img.src = URL.createObjectURL(file);
+      node.appendChild(img);
+    }
+    node.appendChild(el("span", { className: "file-name", text: (/^image\//.test(file.type) ? "📷 " : "📄 ") + file.name }));
+    return append(node);
+  }
+
+  function submitText() {
+    if (busy) return;
+    var text = input.value;
+    if (!text.trim()) {
+      input.focus();
+      return;
+    }
+    input.value = "";
+    autoGrow();
+    updateCounter();
+    filterChoices();
+    perform({ type: "text", text: text.replace(/\s+$/, ""), typed: true });
+  }
+
+  function onFile() {
+    var file = upload.files && upload.files[0];
+    upload.value = "";
+    if (!file) return;
+    if (file.size > MAX_UPLOAD) {
+      errorBubble("文件太大（" + (file.size / 1048576).toFixed(1) + " MB）：请上传不超过 10 MB 的文件。");
+      scrollToBottom();
+      return;
+    }
+    if (file.size === 0) {
+      errorBubble("这个文件是空的，请重新选择。");
+      return;
+    }
+    perform({ type: "upload", file: file });
+  }
+
+  // ------------------------------------------------------------ session lifecycle
+
+  function clearMessages() {
+    retireControls();
+    while (messages.firstChild) messages.removeChild(messages.firstChild);
+  }
+
+  function sessionLost() {
+    forgetToken();
+    var node = errorBubble("这次填写记录已失效（可能已被清除）。");
+    var btn = el("button", { className: "btn btn-small", attrs: { type: "button" }, text: "重新开始填写" });
+    btn.addEventListener("click", function () { clearMessages(); startNew(); });
+    node.appendChild(el("div", { className: "retry" }, [btn]));
+    activeControls.push(btn.parentNode);
+    toolButtons.forEach(function (b) { b.disabled = true; });
+  }
+
+  /* Drop transcript entries that are repeated as the current replies. */
+  function withoutTail(transcript, replies) {
+    var n = replies.length;
+    if (!n || transcript.length < n) return transcript;
+    var tail = transcript.slice(transcript.length - n);
+    var same = tail.every(function (t, i) {
+      return t && t.who !== "user" && t.kind === replies[i].kind && t.text === replies[i].text;
+    });
+    if (same) return transcript.slice(0, transcript.length - n);
+    var lastT = transcript[transcript.length - 1];
+    var lastR = replies[n - 1];
+    if (lastT && lastT.who !== "user" && lastR && lastT.kind === lastR.kind && lastT.text === lastR.text) {
+      return transcript.slice(0, transcript.length - 1);
+    }
+    return transcript;
+  }
+
+  function renderSession(data) {
+    clearMessages();
+    var replies = Array.isArray(data.replies) ? data.replies : [];
+    var transcript = withoutTail(Array.isArray(data.transcript) ? data.transcript : [], replies);
+    transcript.forEach(function (entry) {
+      if (!entry) return;
+      if (entry.who === "user") renderUserEntry(entry);
+      else renderReply(entry, false);
+    });
+    if (transcript.length) {
+      append(el("div", { className: "msg bot notice resumed", text: "已恢复上次的填写进度，可以继续。" }));
+    }
+    renderReplies(replies, true);
+    applyState(data.state);
+    if (data.resume_code) setResumeCode(data.resume_code);
+    afterReplies(replies, data.state);
+    setBusy(false);
+    scrollToBottom();
+    focusAfterReply();
+  }
+
+  function startNew() {
+    setBusy(true);
+    return request("POST", "/sessions", { campaign: CAMPAIGN }).then(function (res) {
+      setBusy(false);
+      if (res.ok && res.data && res.data.token) {
+        rememberToken(res.data.token);
+        renderSession(res.data);
+        return;
+      }
+      errorBubble(res.status === 404 ? "找不到这个申报批次，请核对链接。" : errorMessage(res.status, res.data), res.status === 404 ? null : startNew);
+    }, function () {
+      setBusy(false);
+      errorBubble("无法连接服务器，请检查网络后点“重试”。", startNew);
+    });
+  }
+
+  function loadSession(t) {
+    token = t;
+    setBusy(true);
+    return request("GET", "/s/" + encodeURIComponent(t)).then(function (res) {
+      setBusy(false);
+      if (res.ok && res.data) {
+        var other = res.data.state && res.data.state.campaign && res.data.state.campaign.id;
+        if (other && other !== CAMPAIGN) {
+          goToCampaign(other, t);
+          return;
+        }
+        rememberToken(t);
+        renderSession(res.data);
+        return;
+      }
+      if (res.status === 404 || res.status === 400 || res.status === 422) {
+        forgetToken();
+        startNew();
+        return;
+      }
+      errorBubble(errorMessage(res.status, res.data), function () { loadSession(t); });
+    }, function () {
+      setBusy(false);
+      errorBubble("无法连接服务器，请检查网络后点“重试”。", function () { loadSession(t); });
+    });
+  }
+
+  function goToCampaign(id, t) {
+    storage.set("shenbao:token:" + id, t);
+    try {
+      var url = new URL(location.href);
+      url.pathname = url.pathname.replace(/[^/]+\/?$/, encodeURIComponent(id));
+      url.searchParams.set("t", t);
+      location.replace(url.toString());
+    } catch (e) {
+      location.reload();
+    }
+  }
+
+  // ------------------------------------------------------------ resume code UI
+
+  function setupResume() {
+    var open = $("resume-open");
+    var copy = $("resume-copy");
+    var formEl = $("resume-form");
+    var field = $("resume-input");
+    var cancel = $("resume-cancel");
+    var err = $("resume-error");
+    if (copy) copy.addEventListener("click", function () {
+      var code = $("resume-code").textContent;
+      copyText(code).then(function (ok) { flash(copy, ok, code); });
+    });
+    if (!open || !formEl) return;
+    open.addEventListener("click", function () {
+      formEl.hidden = false;
+      err.hidden = true;
+      field.focus();
+    });
+    cancel.addEventListener("click", function () {
+      formEl.hidden = true;
+      open.focus();
+    });
+    formEl.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { e.stopPropagation(); formEl.hidden = true; open.focus(); }
+    });
+    formEl.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var code = field.value.replace(/\s+/g, "").toUpperCase();
+      if (!code) { field.focus(); return; }
+      var submit = formEl.querySelector("button[type=submit]");
+      submit.disabled = true;
+      request("POST", "/sessions/resume", { code: code }).then(function (res) {
+        submit.disabled = false;
+        if (res.ok && res.data && res.data.token) {
+          formEl.hidden = true;
+          field.value = "";
+          var other = res.data.state && res.data.state.campaign && res.data.state.campaign.id;
+          if (other && other !== CAMPAIGN) { goToCampaign(other, res.data.token); return; }
+          failed = null;
+          loadSession(res.data.token);
+          return;
+        }
+        err.textContent = res.status === 404 ? "续填码不存在，请核对后重试。" : errorMessage(res.status, res.data);
+        err.hidden = false;
+        field.focus();
+      }, function () {
+        submit.disabled = false;
+        err.textContent = "网络连接失败，请重试。";
+        err.hidden = false;
+      });
+    });
+  }
+
+  // ------------------------------------------------------------ in-app browser banner
+
+  function setupInApp() {
+    var banner = $("inapp-banner");
+    if (!banner || !IN_APP || session.get("shenbao:inapp-dismissed") === "1") return;
+    var name = banner.querySelector(".inapp-name");
+    if (name) name.textContent = IN_WECHAT ? "微信" : "QQ";
+    banner.hidden = false;
+    var copy = $("inapp-copy");
+    copy.addEventListener("click", function () {
+      var url = shareUrl();
+      copyText(url).then(function (ok) { flash(copy, ok, url); });
+    });
+    $("inapp-close").addEventListener("click", function () {
+      banner.hidden = true;
+      session.set("shenbao:inapp-dismissed", "1");
+      input.focus();
+    });
+  }
+
+  // ------------------------------------------------------------ wiring
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    submitText();
+  });
+
+  input.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || e.shiftKey || e.altKey) return;
+    if (e.isComposing || e.keyCode === 229) return; // Chinese IME: Enter confirms the candidate
+    e.preventDefault();
+    submitText();
+  });
+
+  input.addEventListener("input", function () {
+    autoGrow();
+    updateCounter();
+    filterChoices();
+  });
+
+  btnX.addEventListener("click", function () {
+    var start = input.selectionStart === undefined ? input.value.length : input.selectionStart;
+    var end = input.selectionEnd === undefined ? input.value.length : input.selectionEnd;
+    input.value = input.value.slice(0, start) + "X" + input.value.slice(end);
+    input.focus();
+    try { input.setSelectionRange(start + 1, start + 1); } catch (e) { /* ignore */ }
+  });
+
+  $("btn-back").addEventListener("click", sendCommand("back"));
+  $("btn-edit").addEventListener("click", sendCommand("edit"));
+  $("btn-review").addEventListener("click", sendCommand("review"));
+  var help = $("btn-help");
+  if (help) help.addEventListener("click", sendCommand("help"));
+
+  upload.addEventListener("change", onFile);
+  $("upload-camera").addEventListener("click", function () {
+    upload.setAttribute("capture", "user");
+    upload.click();
+  });
+  $("upload-pick").addEventListener("click", function () {
+    upload.removeAttribute("capture");
+    upload.click();
+    window.setTimeout(function () { if (uploadKind === "image") upload.setAttribute("capture", "user"); }, 1000);
+  });
+
+  // Inside the widget: Esc asks the host page to close the panel.
+  if (EMBEDDED && window.parent !== window) {
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && !e.defaultPrevented) {
+        window.parent.postMessage({ type: "shenbao:close" }, "*");
+      }
+    });
+  }
+
+  window.addEventListener("resize", autoGrow);
+
+  setupResume();
+  setupInApp();
+  toolButtons.forEach(function (b) { b.disabled = true; });
+
+  var initial = tokenFromUrl() || storage.get(TOKEN_KEY);
+  if (initial) loadSession(initial); else startNew();
+})();
