@@ -79,7 +79,7 @@ def inputs_for(index: int) -> tuple[str, ...]:
     native place, title date and the achievements text all vary."""
     from bot.engine.identifiers import id_check_char
 
-    body = f"500101{1970 + index % 30:04d}{1 + index % 12:02d}{1 + index % 28:02d}{index % 1000:03d}"
+    body = f"500101{1970 + index % 26:04d}{1 + index % 12:02d}{1 + index % 28:02d}{index % 1000:03d}"
     varied = list(INPUTS)
     varied[10] = _SURNAMES[index % 20] + _GIVEN[(index // 20) % 20] + _GIVEN[index % 19]
     varied[12] = body + id_check_char(body)

@@ -29,9 +29,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from pydantic import BaseModel
+
 HERE = Path(__file__).resolve().parent
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
+
+
+class Echo(BaseModel):
+    """The bare endpoint's body: the same shape as the chat API's message."""
+
+    text: str | None = None
+    msg_id: str | None = None
 
 
 def _die_with_parent() -> None:
@@ -51,7 +60,6 @@ def _die_with_parent() -> None:
 def build_app(data_dir: Path) -> Any:
     from _common import TODAY
     from fastapi import FastAPI
-    from pydantic import BaseModel
 
     from bot.app import create_app
     from bot.settings import ROOT, Settings
@@ -61,10 +69,6 @@ def build_app(data_dir: Path) -> Any:
 
     bare = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     served = 0
-
-    class Echo(BaseModel):  # the same shape as the chat API's message body
-        text: str | None = None
-        msg_id: str | None = None
 
     @bare.post("/bare/messages")
     async def echo(body: Echo) -> dict[str, Any]:
@@ -236,6 +240,160 @@ class ServerProcess:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+# -- optional sampling profile of the server (py-spy) --------------------------------------------------
+
+IDLE_LEAVES = ("Condition.wait (threading.py", "EpollSelector.select (selectors.py")
+PLUMBING = (  # frames on nearly every stack that say nothing about where the time goes
+    "Thread._bootstrap",
+    "WorkerThread.run",
+    "<module> (_server.py",
+    "main (_server.py",
+    "asyncio_run (uvicorn",
+    "Server.run (uvicorn",
+    "Runner.run (asyncio",
+    "BaseEventLoop.run_",
+    "BaseEventLoop._run_once",
+    "Handle._run (asyncio",
+)
+CATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # (label, where to look: "leaf" or "stack", substrings of a frame)
+    ("SQLite BEGIN/COMMIT (WAL fsync, synchronous=FULL)", "leaf", ("storage/transaction.py",)),
+    ("waiting for a lock (the Store's one connection, per-applicant lock)", "lock", ()),
+    ("document rendering (docxtpl)", "stack", ("render_docx", "Intake.documents")),
+    ("photo re-encoding (Pillow)", "stack", ("reencode",)),
+    ("engine: step", "stack", ("step (bot/engine/flow.py",)),
+    ("state view (progress, findings, outcome, checklist)", "stack", ("state_view (",)),
+    ("duplicates check, id HMAC", "stack", ("Intake._duplicates", "Intake._id_hmac")),
+    ("evaluate after the step", "stack", ("evaluate (bot/engine/evaluate.py",)),
+    ("store: decrypt/encrypt + SQL", "stack", ("storage/",)),
+    ("access log", "stack", ("logging/__init__.py",)),
+    (
+        "JSON encode/decode, response serialisation",
+        "stack",
+        ("json/", "jsonable_encoder", "serialize_response"),
+    ),
+    ("thread hand-off (run_in_threadpool)", "stack", ("anyio/", "call_soon_threadsafe", "_write_to_self")),
+    (
+        "HTTP stack (uvicorn/h11, Starlette/FastAPI routing, middleware)",
+        "stack",
+        ("uvicorn/", "h11/", "starlette/", "fastapi/"),
+    ),
+)
+
+
+def _source_line(frame: str) -> str:
+    """The source text of a py-spy frame 'func (path/file.py:123)', looked up in the repository or sys.path."""
+    try:
+        where = frame.rsplit("(", 1)[1].rstrip(")")
+        path, line = where.rsplit(":", 1)
+    except (IndexError, ValueError):
+        return ""
+    for base in (HERE.parent, *map(Path, sys.path)):
+        candidate = base / path
+        if candidate.is_file():
+            try:
+                return candidate.read_text(errors="replace").splitlines()[int(line) - 1].strip()
+            except (OSError, IndexError, ValueError):
+                return ""
+    return ""
+
+
+def summarise_pyspy(raw: Path, top: int = 20) -> dict[str, Any]:
+    """py-spy's raw output (recorded without `--idle`, so only threads on a CPU are sampled; with the server
+    pinned to one CPU that is where its CPU time goes): share by category, top functions inclusive (minus
+    the plumbing on every stack) and top lines by own samples. Waits (locks, fsync, the GIL) are not
+    samples; idle event-loop and worker frames that slip through are counted apart."""
+    busy = 0
+    idle = 0
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    categories: dict[str, int] = {}
+    line_cache: dict[str, str] = {}
+    for text in raw.read_text(errors="replace").splitlines():
+        stack, _, count = text.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = stack.split(";")[1:]  # the first item is the thread
+        if not frames or frames[-1].startswith(IDLE_LEAVES):
+            idle += n
+            continue
+        busy += n
+        leaf = frames[-1]
+        own[leaf] = own.get(leaf, 0) + n
+        for f in set(frames):
+            inclusive[f] = inclusive.get(f, 0) + n
+        if leaf not in line_cache:
+            line_cache[leaf] = _source_line(leaf)
+        label = "other"
+        for name, where, needles in CATEGORIES:
+            if (
+                (where == "leaf" and any(x in leaf for x in needles))
+                or (where == "lock" and "_lock" in line_cache[leaf] and "with " in line_cache[leaf])
+                or (where == "stack" and any(x in f for f in frames for x in needles))
+            ):
+                label = name
+            if label != "other":
+                break
+        categories[label] = categories.get(label, 0) + n
+    if not busy:
+        return {"busy_samples": 0}
+
+    def pct(n: int) -> float:
+        return round(100 * n / busy, 1)
+
+    return {
+        "busy_samples": busy,
+        "idle_samples": idle,
+        "note": "percent of on-CPU samples of the server process (pinned to one CPU)",
+        "by_category_pct": {k: pct(v) for k, v in sorted(categories.items(), key=lambda kv: -kv[1])},
+        "top_inclusive_pct": [
+            {"frame": f, "pct": pct(n)}
+            for f, n in sorted(inclusive.items(), key=lambda kv: -kv[1])
+            if not f.startswith(PLUMBING)
+        ][:top],
+        "top_own_pct": [
+            {"frame": f, "pct": pct(n), "line": line_cache.get(f, "")}
+            for f, n in sorted(own.items(), key=lambda kv: -kv[1])
+        ][:top],
+    }
+
+
+class PySpy:
+    """py-spy attached to the server for a stretch of the run (optional; see the README)."""
+
+    def __init__(self, binary: str, pid: int, out: Path, rate: int = 200) -> None:
+        self.out = out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [binary, "record", "--pid", str(pid), "--rate", str(rate), "--threads"]
+        cmd += ["--nonblocking", "--format", "raw", "--output", str(out)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1.0)  # let it attach
+        if self.proc.poll() is not None:
+            err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+            raise RuntimeError(f"py-spy failed to start: {err.strip()[:300]}")
+
+    def stop(self) -> dict[str, Any]:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if not self.out.exists():
+            return {"error": "py-spy wrote nothing"}
+        return summarise_pyspy(self.out)
+
+
+def find_pyspy(explicit: str | None) -> str | None:
+    import shutil
+
+    if explicit:
+        return explicit
+    return shutil.which("py-spy")
 
 
 def exit_on_sigterm() -> None:

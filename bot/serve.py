@@ -14,7 +14,10 @@ from bot.settings import Settings
 
 
 def serve(settings: Settings, host: str, port: int) -> int:
-    print(f"shenbao 申报：http://{host}:{port}/ （数据目录 {settings.data_dir.resolve()}；Ctrl+C 停止）", flush=True)
+    print(
+        f"shenbao 申报：http://{host}:{port}/ （数据目录 {settings.data_dir.resolve()}；Ctrl+C 停止）",
+        flush=True,
+    )
     config = uvicorn.Config(
         create_app(settings),
         host=host,

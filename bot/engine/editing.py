@@ -56,7 +56,7 @@ class EditCommands:
 
     def _begin_edit(self, slot: Slot) -> None:
         self.s.data["editing"] = slot.key
-        if self.s.mode in ("done", "stopped"):
+        if self.s.mode in ("done", "stopped") or self.s.data.get("edit_from") in ("done", "stopped"):
             self.s.data["status"] = "in_progress"
         self.s.mode = "asking"
         self.out.append(self._question(slot))

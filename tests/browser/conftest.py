@@ -46,7 +46,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("browser-data")
     settings = Settings(data, ROOT / "forms", ROOT / "doc_templates", None)
     port = _free_port()
-    config = uvicorn.Config(create_app(settings, clock=lambda: TODAY), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings, clock=lambda: TODAY), host="127.0.0.1", port=port, log_level="warning"
+    )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()

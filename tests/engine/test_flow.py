@@ -352,3 +352,12 @@ def test_mid_conversation_review_lists_only_what_was_answered(chat: Chat) -> Non
     chat.say("工程技术", "是", "查看")
     review = chat.last[0].text
     assert "（未填）" not in review and "姓名" not in review
+
+
+def test_edit_from_the_menu_after_done_reopens(chat: Chat) -> None:
+    chat.say(*COMPLETE, "确认", "修改")
+    labels = [i["label"] for i in chat.last[0].data["items"]]
+    chat.say(str(labels.index("籍贯") + 1))
+    assert chat.state["status"] == "in_progress"
+    chat.say("重庆渝中")
+    assert chat.state["mode"] == "review"

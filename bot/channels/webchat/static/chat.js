@@ -270,7 +270,7 @@
   function scrollToNode(node) {
     if (!node) return;
     var max = messages.scrollHeight - messages.clientHeight;
-    var target = node.offsetTop - messages.offsetTop - 12;
+    var target = node.offsetTop - 12;
     messages.scrollTop = Math.max(0, Math.min(max, target));
   }
 
@@ -334,11 +334,11 @@
     return { ineligible: "✗ 不符合条件", warning: "⚠ 请注意", info: "ℹ 说明" }[outcome] || "说明";
   }
 
-  function findingCard(f, tag) {
+  function findingCard(f, nested) {
     f = f || {};
     var outcome = ["ineligible", "warning", "info"].indexOf(f.outcome) >= 0 ? f.outcome : "info";
-    return el(tag || "div", { className: "card finding " + outcome, attrs: { "data-rule": f.rule || null } }, [
-      el("h3", { text: outcomeTitle(outcome) }),
+    return el("div", { className: "card finding " + outcome, attrs: { "data-rule": f.rule || null } }, [
+      nested ? null : el("h3", { text: outcomeTitle(outcome) }),
       el("p", { className: "message", text: str(f.message) }),
       f.basis ? el("p", { className: "basis", text: "依据：" + str(f.basis) }) : null,
       f.suggest ? el("p", { className: "suggest", text: "建议：" + str(f.suggest) }) : null
@@ -453,7 +453,7 @@
     var d = r.data || {};
     var card = el("div", { className: "card ineligible", attrs: { role: "alert" } }, [el("h3", { text: "✗ 不符合申报条件" })]);
     var list = el("div", { className: "findings" });
-    (d.findings || []).forEach(function (f) { list.appendChild(findingCard(f)); });
+    (d.findings || []).forEach(function (f) { list.appendChild(findingCard(f, true)); });
     card.appendChild(list);
     card.appendChild(el("p", { text: "如果是填错了，请点“修改”更改相关答案（或“上一步”）；若确认不符合，点“结束”获取书面说明。" }));
     append(card);
@@ -553,19 +553,33 @@
       retireControls();
     }
     var first = null;
+    var interactive = null;
     replies.forEach(function (r, i) {
       var node = renderReply(r, active && i === last);
       if (!first) first = node;
+      if (i === last) interactive = node;
     });
     if (active && last < 0) configureComposer(null);
-    return first;
+    return { first: first, interactive: interactive };
+  }
+
+  /* Show the new turn: all of it when it fits, otherwise from the thing to answer (or its start). */
+  function reveal(from, rendered) {
+    var max = messages.scrollHeight - messages.clientHeight;
+    var start = from || (rendered && rendered.first);
+    if (!start) { scrollToBottom(); return; }
+    var top = start.offsetTop - 12;
+    if (messages.scrollHeight - top <= messages.clientHeight) { messages.scrollTop = max; return; }
+    var focusNode = (rendered && (rendered.interactive || rendered.first)) || start;
+    if (focusNode && focusNode !== start && focusNode.offsetTop - start.offsetTop > messages.clientHeight * 0.6) start = focusNode;
+    scrollToNode(start);
   }
 
   function renderUserEntry(entry) {
     var d = entry.data || {};
     var text = str(entry.text);
     if (d.command && !text) text = COMMAND_LABELS[d.command] || d.command;
-    if (d.filename && !text) text = "📎 " + str(d.filename);
+    if (d.filename && !text) text = "文件：" + str(d.filename);
     return userBubble(text || "（已发送）");
   }
 
@@ -622,7 +636,7 @@
     if (o && typeof o === "object") {
       if (o.level) rows.push(["申报等级", o.level]);
       if (o.method) rows.push(["评价方式", o.method]);
-      if (o.path) rows.push(["评价路径", o.path]);
+      if (o.path) rows.push(["依据条款", o.path]);
       Object.keys(o).forEach(function (k) {
         if (["level", "method", "path"].indexOf(k) < 0 && o[k] !== null && o[k] !== "" && typeof o[k] !== "object") rows.push([k, o[k]]);
       });
@@ -799,8 +813,10 @@
     for (var i = activeControls.length - 1; i >= 0 && !target; i--) {
       target = activeControls[i].querySelector("button.choice:not([hidden]):not(:disabled)");
     }
-    // On phones, don't pop the keyboard up after a tap: focus the input only when the applicant was typing.
-    if (!target && (!COARSE || lastActionTyped)) target = input;
+    // On phones, don't pop the keyboard up (or draw focus rings) after a tap: move focus only when the
+    // applicant was typing. Keyboard and desktop users always get focus on the next thing to answer.
+    if (COARSE && !lastActionTyped) return;
+    if (!target) target = input;
     if (!target && uploadRow && !uploadRow.hidden) target = $("upload-camera").hidden ? $("upload-pick") : $("upload-camera");
     if (target) {
       try { target.focus({ preventScroll: true }); } catch (e) { target.focus(); }
@@ -851,11 +867,10 @@
       if (res.ok && res.data) {
         failed = null;
         bubble.classList.remove("pending");
-        var first = renderReplies(res.data.replies, true);
+        var rendered = renderReplies(res.data.replies, true);
         applyState(res.data.state);
         afterReplies(res.data.replies, res.data.state);
-        scrollToNode(bubble);
-        if (first && first.offsetTop - bubble.offsetTop > messages.clientHeight * 0.5) scrollToNode(first);
+        reveal(bubble, rendered);
         focusAfterReply();
         return;
       }
@@ -868,9 +883,9 @@
         bubble.appendChild(el("span", { className: "failed-note", text: "未被接受" }));
         var hasError = res.data.replies.some(function (r) { return r && r.kind === "error"; });
         if (!hasError) errorBubble(errorMessage(res.status, res.data));
-        renderReplies(res.data.replies, true);
+        var shown = renderReplies(res.data.replies, true);
         applyState(res.data.state);
-        scrollToNode(bubble);
+        reveal(bubble, shown);
         focusAfterReply();
         return;
       }
@@ -931,7 +946,11 @@
     if (state && state.status === "complete" && (done || !document.querySelector(".card.result"))) {
       var anchor = done ? findLast(".msg.bot.done") : null;
       var card = renderResult(state, done && done.data);
-      if (anchor && anchor.nextSibling !== card) messages.insertBefore(card, anchor.nextSibling);
+      if (anchor) {
+        // The result card says everything the plain "done" text says, with the downloads.
+        messages.insertBefore(card, anchor);
+        removeNode(anchor);
+      }
     }
   }
 
@@ -944,10 +963,13 @@
     var node = el("div", { className: "msg user upload pending" });
     if (/^image\/(jpeg|png)$/.test(file.type) && window.URL && URL.createObjectURL) {
       var img = el("img", { className: "preview", attrs: { alt: "待上传的照片预览：" + file.name } });
-      img.src = URL.createObjectURL(file);
+      var url = URL.createObjectURL(file);
+      img.addEventListener("load", function () { URL.revokeObjectURL(url); });
+      img.addEventListener("error", function () { URL.revokeObjectURL(url); removeNode(img); });
+      img.src = url;
       node.appendChild(img);
     }
-    node.appendChild(el("span", { className: "file-name", text: (/^image\//.test(file.type) ? "📷 " : "📄 ") + file.name }));
+    node.appendChild(el("span", { className: "file-name", text: (/^image\//.test(file.type) ? "照片：" : "文件：") + file.name }));
     return append(node);
   }
 
@@ -1027,12 +1049,14 @@
     if (transcript.length) {
       append(el("div", { className: "msg bot notice resumed", text: "已恢复上次的填写进度，可以继续。" }));
     }
-    renderReplies(replies, true);
+    var rendered = renderReplies(replies, true);
     applyState(data.state);
     if (data.resume_code) setResumeCode(data.resume_code);
     afterReplies(replies, data.state);
     setBusy(false);
-    scrollToBottom();
+    var result = document.querySelector(".card.result");
+    if (result && !rendered.interactive) scrollToNode(result);
+    else reveal(rendered.interactive || rendered.first, rendered);
     focusAfterReply();
   }
 
