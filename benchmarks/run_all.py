@@ -1,6 +1,6 @@
 """Run every benchmark, each in its own interpreter, then print one summary.
 
-    python benchmarks/run_all.py [--strict]
+    python benchmarks/run_all.py [--strict] [--quick]
 
 Each benchmark writes benchmarks/results/<name>.json; this script also writes results/summary.json.
 Exit status: 1 if a benchmark fails to run, or (with --strict) if any target is missed.
@@ -19,7 +19,8 @@ from typing import Any
 from _common import RESULTS, ROOT, write_result
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine_turns", "spec_load", "document_render")
+BENCHMARKS = ("engine_turns", "spec_load", "document_render", "http_turns", "deadline_load")
+QUICK_ARGS = {"deadline_load": ["--quick"], "http_turns": ["--rounds", "1"]}
 
 
 def headline(name: str, data: dict[str, Any]) -> str:
@@ -36,12 +37,29 @@ def headline(name: str, data: dict[str, Any]) -> str:
         )
     if name == "spec_load":
         return f"median {data['median_ms']} ms, first {data['first_run_ms']} ms (target < 1000 ms)"
+    if name == "http_turns":
+        return (
+            f"chat {data['chat_turns_per_s']:,.0f} turns/s vs bare {data['bare_requests_per_s']:,.0f}/s → "
+            f"{data['ratio']:.0%} (target ≥ 60 %); server CPU bare/chat {data['server_cpu_ratio']:.0%}"
+            + ("; bare client-bound" if data.get("bare_client_bound") else "")
+        )
+    if name == "deadline_load":
+        t, d, c = data["turn_latency_ms"] or {}, data["document_latency_ms"] or {}, data["config"]
+        return (
+            f"{c['applicants']}×{c['concurrency']}: turn p50/p95/p99 {t.get('p50')}/{t.get('p95')}/{t.get('p99')} ms "
+            f"(< 200), doc p95 {d.get('p95')} ms (< 1000), errors {data['errors']}, "
+            f"peak {data['server_memory_mb']['peak_vmhwm']} MB (< 300), "
+            f"integrity {data['database']['integrity_check']}, {data['database']['complete']} complete"
+        )
     return ""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke sizes: deadline_load --quick, http_turns --rounds 1"
+    )
     args = parser.parse_args()
 
     failed: list[str] = []
@@ -49,7 +67,8 @@ def main() -> None:
     for name in BENCHMARKS:
         print(f"=== {name}", flush=True)
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(HERE / f"{name}.py")], cwd=ROOT, check=False)
+        extra = QUICK_ARGS.get(name, []) if args.quick else []
+        proc = subprocess.run([sys.executable, str(HERE / f"{name}.py"), *extra], cwd=ROOT, check=False)
         if proc.returncode != 0:
             failed.append(name)
             summary[name] = {"error": f"exit status {proc.returncode}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from bot.engine.text import fill
 from bot.registry import Registry
 from storage import Application, Store
 
+RENDER_SLOTS = 2
+RENDER_CACHE = 16
 DUPLICATE_RULE = "duplicate_id_title_level"
 DUPLICATE_BASIS = "渝职鉴发〔2022〕8号 七(三)"
 
@@ -46,6 +49,9 @@ class Intake:
         self.store = store
         self.clock = clock
         self._locks = [threading.Lock() for _ in range(64)]
+        self._renders = threading.BoundedSemaphore(RENDER_SLOTS)
+        self._rendered_lock = threading.Lock()
+        self._rendered: OrderedDict[tuple[str, int, str], Document] = OrderedDict()
 
     # -- conversation -------------------------------------------------------
 
@@ -175,14 +181,23 @@ class Intake:
         for doc, filename in self._applicable_documents(program, ev):
             if only is not None and doc.id != only:
                 continue
-            data = render_docx(
-                program,
-                self.registry.template(doc.template),
-                template_context(program, ev, doc, campaign),
-                app.state.get("answers", {}),
-                lambda ref: self._file(ref, app.id),
-            )
-            out.append(Document(doc.id, doc.title or doc.id, filename, data))
+            key = (app.id, app.event_count, doc.id)
+            cached = self._rendered.get(key)
+            if cached is None:
+                with self._renders:  # rendering is CPU and memory heavy: a few at a time
+                    data = render_docx(
+                        program,
+                        self.registry.template(doc.template),
+                        template_context(program, ev, doc, campaign),
+                        app.state.get("answers", {}),
+                        lambda ref: self._file(ref, app.id),
+                    )
+                cached = Document(doc.id, doc.title or doc.id, filename, data)
+                with self._rendered_lock:
+                    self._rendered[key] = cached
+                    while len(self._rendered) > RENDER_CACHE:
+                        self._rendered.popitem(last=False)
+            out.append(cached)
         return out
 
     def document_names(self, app_id: str, today: dt.date | None = None) -> list[tuple[str, str, str]]:

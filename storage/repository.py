@@ -14,6 +14,7 @@ from storage import resume_codes, tokens
 from storage.clock import utc_now
 from storage.crypto import KeyRing
 from storage.db import immediate, open_db
+from storage.group_commit import GroupCommit
 from storage.models import Application, Event
 
 DB_NAME = "shenbao.db"
@@ -47,6 +48,7 @@ class Store:
         self.keys = KeyRing.load_or_create(key_file or data_dir / KEY_NAME)
         self.db = open_db(data_dir / DB_NAME)
         self._lock = threading.RLock()
+        self._writes = GroupCommit(self.db, self._lock)
 
     def close(self) -> None:
         with self._lock:
@@ -129,8 +131,10 @@ class Store:
         title_level: str | None = None,
         level: str | None = None,
     ) -> int:
-        """Append one answer event and replace the state snapshot in one transaction; return its seq."""
-        with self._lock, immediate(self.db):
+        """Append one answer event and replace the state snapshot in one transaction; return its seq
+        once it is committed (concurrent turns may share a commit: see group_commit)."""
+
+        def write() -> int:
             if self.db.execute("SELECT 1 FROM applications WHERE id = ?", [app_id]).fetchone() is None:
                 raise UnknownApplication(app_id)
             at = utc_now()
@@ -150,6 +154,9 @@ class Store:
                 [state_enc, at, status, id_hmac, title_level, level, app_id],
             )
             return seq
+
+        seq: int = self._writes.run(write)
+        return seq
 
     def events(self, app_id: str) -> list[Event]:
         with self._lock:
