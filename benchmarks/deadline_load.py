@@ -17,7 +17,8 @@ the server process's VmHWM from /proc at the end of the run. After the server ha
 production), the database is opened read-only: `PRAGMA integrity_check`, applications complete, answer
 events (40 per applicant: the start, 36 answers, the upload, review, confirm) and stored photos.
 
-    python benchmarks/deadline_load.py [--applicants 300] [--concurrency 50] [--quick] [--py-spy [PATH]]
+    python benchmarks/deadline_load.py [--applicants 300] [--concurrency 50] [--quick] [--think-ms 0]
+                                       [--py-spy [PATH]]
 
 Targets: turn latency p95 < 200 ms, document latency p95 < 1 s, 0 errors, server peak memory < 300 MB,
 integrity_check ok, every application complete.

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.channels.webchat import api, pages
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, TooLarge
@@ -41,7 +43,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
     app.add_exception_handler(TooLarge, _too_large)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -70,16 +72,31 @@ async def _http_error(_request: Request, exc: HTTPException) -> Response:
 MAX_JSON_BYTES = 64 * 1024
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    declared = request.headers.get("content-length", "0")
-    if request.method == "POST" and (not declared.isdigit() or int(declared) > MAX_JSON_BYTES):
-        return JSONResponse({"error": "请求内容太大。"}, status_code=413)
-    response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.url.path in ("/docs",) or request.url.path.startswith("/openapi"):
-        return response
-    response.headers.setdefault("Content-Security-Policy", pages.CSP + "; frame-ancestors 'self'")
-    return response
+class SecurityHeaders:
+    """Pure ASGI middleware (no extra task per request): security headers, and a size cap on JSON posts."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "0")
+        if scope["method"] == "POST" and (not declared.isdigit() or int(declared) > MAX_JSON_BYTES):
+            await JSONResponse({"error": "请求内容太大。"}, status_code=413)(scope, receive, send)
+            return
+        path: str = scope["path"]
+        docs = path == "/docs" or path.startswith("/openapi")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                out = MutableHeaders(scope=message)
+                out.setdefault("X-Content-Type-Options", "nosniff")
+                out.setdefault("Referrer-Policy", "no-referrer")
+                if not docs:
+                    out.setdefault("Content-Security-Policy", pages.CSP + "; frame-ancestors 'self'")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

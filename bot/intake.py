@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.documents.context import template_context
@@ -79,16 +79,26 @@ class Intake:
         """One applicant input: step the engine, commit the event and new state, then return the replies.
         The same `msg_id` twice (a double tap, a retried request) is applied once: the second time gets
         the first time's replies."""
+        return self.turn(app_id, event, channel, today, msg_id)[0]
+
+    def turn(
+        self,
+        app_id: str,
+        event: dict[str, Any],
+        channel: str,
+        today: dt.date | None = None,
+        msg_id: str | None = None,
+    ) -> tuple[list[Reply], Application]:
+        """As `handle`, also returning the application as now committed (saves reading it back)."""
         with self._lock_for(app_id):
             app = self._app(app_id)
             if msg_id is not None and app.state.get("last_msg_id") == msg_id:
-                return [Reply(**r) for r in app.state.get("last_replies") or []]
-            replies = self._step(app, event, channel, today or self.clock(), msg_id)
-        return replies
+                return [Reply(**r) for r in app.state.get("last_replies") or []], app
+            return self._step(app, event, channel, today or self.clock(), msg_id)
 
     def _step(
         self, app: Application, event: dict[str, Any], channel: str, day: dt.date, msg_id: str | None
-    ) -> list[Reply]:
+    ) -> tuple[list[Reply], Application]:
         program, campaign = self.program_for(app)
         state, replies = step(program, app.state, event, today=day, campaign=campaign)
         accepted = state.get("answers") != app.state.get("answers") or state.get("mode") != app.state.get(
@@ -120,7 +130,8 @@ class Intake:
             title_level=_text(state.get("answers", {}).get("title_level")),
             level=_text(ev.outcomes.get("level")),
         )
-        return replies
+        status = str(state.get("status", "in_progress"))
+        return replies, replace(app, state=state, status=status, event_count=app.event_count + 1)
 
     def _lock_for(self, app_id: str) -> threading.Lock:
         return self._locks[hash(app_id) % len(self._locks)]

@@ -101,7 +101,7 @@ CEL_FUNCTIONS: frozenset[str] = frozenset(
 
 
 _FAILED = object()
-MEMO_LIMIT = 4096
+MEMO_LIMIT = 1024
 
 
 @dataclass(frozen=True)

@@ -56,19 +56,37 @@ def _intake(request: Request) -> Intake:
     return intake
 
 
+NOT_FOUND = "找不到这次填写：链接可能已失效。请重新打开申报链接，或用续填码继续。"
+
+
+def _app_id(intake: Intake, token: str) -> str:
+    """Blocking: the application a token opens (404 otherwise)."""
+    app_id = intake.store.app_for_token(token)
+    if app_id is None:
+        raise ApiError(404, NOT_FOUND)
+    return app_id
+
+
 async def _app_for(intake: Intake, token: str) -> Application:
-    app_id = await run_in_threadpool(intake.store.app_for_token, token)
-    app = await run_in_threadpool(intake.store.get, app_id) if app_id else None
-    if app is None:
-        raise ApiError(404, "找不到这次填写：链接可能已失效。请重新打开申报链接，或用续填码继续。")
-    return app
+    def load() -> Application:
+        app = intake.store.get(_app_id(intake, token))
+        if app is None:
+            raise ApiError(404, NOT_FOUND)
+        return app
+
+    return await run_in_threadpool(load)
+
+
+def _view(intake: Intake, app_id: str | Application, token: str, replies: list[Any]) -> dict[str, Any]:
+    """Blocking: the reply body — the replies plus what the page shows besides them."""
+    app = intake.store.get(app_id) if isinstance(app_id, str) else app_id
+    assert app is not None
+    view = state_view(intake, app, token, intake.clock())
+    return {"token": token, "resume_code": app.resume_code, "replies": replies, "state": view}
 
 
 async def _payload(intake: Intake, app_id: str, token: str, replies: list[Any]) -> dict[str, Any]:
-    app = await run_in_threadpool(intake.store.get, app_id)
-    assert app is not None
-    view = await run_in_threadpool(state_view, intake, app, token, intake.clock())
-    return {"token": token, "resume_code": app.resume_code, "replies": replies, "state": view}
+    return await run_in_threadpool(_view, intake, app_id, token, replies)
 
 
 @router.post("/sessions", status_code=201, summary="Start an application for a campaign")
@@ -109,7 +127,6 @@ async def get_session(request: Request, token: str) -> dict[str, Any]:
 @router.post("/s/{token}/messages", summary="Send an answer or a command")
 async def post_message(request: Request, token: str, body: Message) -> dict[str, Any]:
     intake = _intake(request)
-    app = await _app_for(intake, token)
     if body.command is not None:
         if body.command not in COMMANDS:
             raise ApiError(422, f"未知命令：{body.command[:20]}")
@@ -122,8 +139,12 @@ async def post_message(request: Request, token: str, body: Message) -> dict[str,
         event = {"type": "text", "text": body.text}
     else:
         raise ApiError(422, "没有收到内容。")
-    replies = await run_in_threadpool(intake.handle, app.id, event, CHANNEL, None, body.msg_id)
-    return await _payload(intake, app.id, token, [r.as_dict() for r in replies])
+
+    def turn() -> dict[str, Any]:  # one trip to the worker thread for the whole turn
+        replies, app = intake.turn(_app_id(intake, token), event, CHANNEL, None, body.msg_id)
+        return _view(intake, app, token, [r.as_dict() for r in replies])
+
+    return await run_in_threadpool(turn)
 
 
 @router.put(
