@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,7 +28,6 @@ from bot.engine.text import fill
 from bot.registry import Registry
 from storage import Application, Store
 
-RENDER_SLOTS = 2
 RENDER_CACHE = 16
 DUPLICATE_RULE = "duplicate_id_title_level"
 DUPLICATE_BASIS = "渝职鉴发〔2022〕8号 七(三)"
@@ -49,7 +49,7 @@ class Intake:
         self.store = store
         self.clock = clock
         self._locks = [threading.Lock() for _ in range(64)]
-        self._renders = threading.BoundedSemaphore(RENDER_SLOTS)
+        self._renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
         self._rendered_lock = threading.Lock()
         self._rendered: OrderedDict[tuple[str, int, str], Document] = OrderedDict()
 
@@ -195,14 +195,16 @@ class Intake:
             key = (app.id, app.event_count, doc.id)
             cached = self._rendered.get(key)
             if cached is None:
-                with self._renders:  # rendering is CPU and memory heavy: a few at a time
-                    data = render_docx(
-                        program,
-                        self.registry.template(doc.template),
-                        template_context(program, ev, doc, campaign),
-                        app.state.get("answers", {}),
-                        lambda ref: self._file(ref, app.id),
-                    )
+                # Rendering is CPU and memory heavy: one at a time on one thread, so its memory is reused
+                # (spread over many threads, each render's memory lands in another malloc arena).
+                data = self._renders.submit(
+                    render_docx,
+                    program,
+                    self.registry.template(doc.template),
+                    template_context(program, ev, doc, campaign),
+                    app.state.get("answers", {}),
+                    lambda ref: self._file(ref, app.id),
+                ).result()
                 cached = Document(doc.id, doc.title or doc.id, filename, data)
                 with self._rendered_lock:
                     self._rendered[key] = cached
