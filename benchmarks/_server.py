@@ -396,6 +396,13 @@ def find_pyspy(explicit: str | None) -> str | None:
     return shutil.which("py-spy")
 
 
+def add_server_args(parser: argparse.ArgumentParser, *, timeout: float, py_spy_help: str) -> None:
+    """The options both HTTP benchmarks share: access log, overall time limit, optional py-spy."""
+    parser.add_argument("--no-access-log", action="store_true", help="run uvicorn without its access log")
+    parser.add_argument("--timeout", type=float, default=timeout, help="give up after this many seconds")
+    parser.add_argument("--py-spy", nargs="?", const="", default=None, metavar="PATH", help=py_spy_help)
+
+
 def exit_on_sigterm() -> None:
     """Turn SIGTERM into SystemExit in the benchmark process, so `with ServerProcess(...)` cleans up."""
 

@@ -44,7 +44,16 @@ from typing import Any
 
 import httpx
 from _common import PHOTO_TURN, RESULTS, chdir_root, inputs_for, percentile, write_result
-from _server import PySpy, ServerProcess, cpu_plan, exit_on_sigterm, find_pyspy, proc_cpu_seconds, proc_status
+from _server import (
+    PySpy,
+    ServerProcess,
+    add_server_args,
+    cpu_plan,
+    exit_on_sigterm,
+    find_pyspy,
+    proc_cpu_seconds,
+    proc_status,
+)
 from PIL import Image
 
 NAME = "deadline_load"
@@ -263,15 +272,10 @@ def main() -> None:
         default=0.0,
         help="mean pause before each answer, drawn per answer from 0.5–1.5× this (default 0: none)",
     )
-    parser.add_argument("--no-access-log", action="store_true", help="run uvicorn without its access log")
-    parser.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds")
-    parser.add_argument(
-        "--py-spy",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="PATH",
-        help="profile the server with py-spy during the run (perturbs the figures; from PATH or $PATH)",
+    add_server_args(
+        parser,
+        timeout=900.0,
+        py_spy_help="profile the server with py-spy during the run (perturbs the figures; from PATH or $PATH)",
     )
     args = parser.parse_args()
     args.applicants = args.applicants or (30 if args.quick else 300)

@@ -41,7 +41,15 @@ from typing import Any
 
 import httpx
 from _common import RESULTS, chdir_root, inputs_for, percentile, write_result
-from _server import PySpy, ServerProcess, cpu_plan, exit_on_sigterm, find_pyspy, proc_cpu_seconds
+from _server import (
+    PySpy,
+    ServerProcess,
+    add_server_args,
+    cpu_plan,
+    exit_on_sigterm,
+    find_pyspy,
+    proc_cpu_seconds,
+)
 
 NAME = "http_turns"
 CAMPAIGN = "cq_hgzy_2023"
@@ -261,15 +269,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=4, help="warm-up conversations (each kind)")
-    parser.add_argument("--no-access-log", action="store_true", help="run uvicorn without its access log")
-    parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
-    parser.add_argument(
-        "--py-spy",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="PATH",
-        help="after the measured rounds, profile one more round of each with py-spy (from PATH or $PATH)",
+    add_server_args(
+        parser,
+        timeout=600.0,
+        py_spy_help="after the measured rounds, profile one more round of each with py-spy (from PATH or $PATH)",
     )
     args = parser.parse_args()
     exit_on_sigterm()
