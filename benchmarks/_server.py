@@ -2,7 +2,7 @@
 
 As a script (started by `ServerProcess`, not by hand):
 
-    python benchmarks/_server.py --data-dir DIR --port N [--cpu C] [--no-access-log]
+    python benchmarks/_server.py --data-dir DIR --port N [--cpu C] [--access-log]
 
 serves, in one uvicorn process configured like `shenbao serve` (bot/serve.py), one ASGI app that sends
 
@@ -64,7 +64,7 @@ def build_app(data_dir: Path) -> Any:
     from bot.app import create_app
     from bot.settings import ROOT, Settings
 
-    settings = Settings(data_dir, ROOT / "forms", ROOT / "doc_templates", None)
+    settings = Settings(data_dir, ROOT / "forms", ROOT / "doc_templates", None, Settings.from_env().workers)
     product = create_app(settings, clock=lambda: TODAY)
 
     bare = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cpu", type=int, default=None, help="pin the server to this CPU")
-    parser.add_argument("--no-access-log", action="store_true")
+    parser.add_argument("--access-log", action="store_true")
     args = parser.parse_args()
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
@@ -109,7 +109,7 @@ def main() -> None:
         host="127.0.0.1",
         port=args.port,
         log_level="info",
-        access_log=not args.no_access_log,
+        access_log=args.access_log,
         timeout_graceful_shutdown=10,
         proxy_headers=False,
         lifespan="on",
@@ -161,7 +161,7 @@ def proc_cpu_seconds(pid: int) -> float:
 class ServerProcess:
     """Start the launcher in a subprocess, wait until it answers, stop it (SIGTERM, then SIGKILL)."""
 
-    def __init__(self, data_dir: Path, log_path: Path, cpu: int | None, access_log: bool = True) -> None:
+    def __init__(self, data_dir: Path, log_path: Path, cpu: int | None, access_log: bool = False) -> None:
         self.data_dir = data_dir
         self.log_path = log_path
         self.cpu = cpu
@@ -181,8 +181,8 @@ class ServerProcess:
         cmd += ["--port", str(self.port)]
         if self.cpu is not None:
             cmd += ["--cpu", str(self.cpu)]
-        if not self.access_log:
-            cmd.append("--no-access-log")
+        if self.access_log:
+            cmd.append("--access-log")
         log = self.log_path.open("wb")
         try:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=HERE.parent)
@@ -398,7 +398,11 @@ def find_pyspy(explicit: str | None) -> str | None:
 
 def add_server_args(parser: argparse.ArgumentParser, *, timeout: float, py_spy_help: str) -> None:
     """The options both HTTP benchmarks share: access log, overall time limit, optional py-spy."""
-    parser.add_argument("--no-access-log", action="store_true", help="run uvicorn without its access log")
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="turn uvicorn's access log on (`shenbao serve` keeps it off)",
+    )
     parser.add_argument("--timeout", type=float, default=timeout, help="give up after this many seconds")
     parser.add_argument("--py-spy", nargs="?", const="", default=None, metavar="PATH", help=py_spy_help)
 

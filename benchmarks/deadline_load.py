@@ -298,7 +298,7 @@ def main() -> None:
     profile: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="shenbao-bench-") as tmp:
         data_dir = Path(tmp) / "data"
-        server = ServerProcess(data_dir, Path(tmp) / "server.log", server_cpu, not args.no_access_log)
+        server = ServerProcess(data_dir, Path(tmp) / "server.log", server_cpu, args.access_log)
         with server:
             pid = server.pid
             before = proc_status(pid)
@@ -383,7 +383,7 @@ def main() -> None:
                 "concurrency": args.concurrency,
                 "quick": args.quick,
                 "think_ms": args.think_ms,
-                "access_log": not args.no_access_log,
+                "access_log": args.access_log,
                 "server_cpu": server_cpu,
                 "client_cpu": client_cpu,
                 "photo_bytes": {"min": min(map(len, photos)), "max": max(map(len, photos))},

@@ -288,7 +288,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="shenbao-bench-") as tmp:
         data_dir = Path(tmp) / "data"
-        server = ServerProcess(data_dir, Path(tmp) / "server.log", server_cpu, not args.no_access_log)
+        server = ServerProcess(data_dir, Path(tmp) / "server.log", server_cpu, args.access_log)
         with server:
             try:
                 out = asyncio.run(asyncio.wait_for(drive(server.base_url, server.pid, args), args.timeout))
@@ -354,7 +354,7 @@ def main() -> None:
                 "turns_per_conversation": 39,
                 "connections": args.connections,
                 "warmup_conversations": args.warmup,
-                "access_log": not args.no_access_log,
+                "access_log": args.access_log,
                 "server_cpu": server_cpu,
                 "client_cpu": client_cpu,
                 "versions": versions(),

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -27,6 +28,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Turns are CPU work under one GIL: a few threads at a time keep latency even and leave the
+        # render thread its share, where anyio's default 40 would take turns about with 40.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.workers
         registry = Registry.load(settings.forms_dir, settings.templates_dir)
         store = Store(settings.data_dir, settings.key_file)
         app.state.intake = Intake(registry, store, clock=clock)

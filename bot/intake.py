@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +28,7 @@ from bot.engine.text import fill
 from bot.registry import Registry
 from storage import Application, Store
 
-RENDER_CACHE = 16
+RENDER_CACHE = 64
 DUPLICATE_RULE = "duplicate_id_title_level"
 DUPLICATE_BASIS = "渝职鉴发〔2022〕8号 七(三)"
 
@@ -51,7 +51,7 @@ class Intake:
         self._locks = [threading.Lock() for _ in range(64)]
         self._renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
         self._rendered_lock = threading.Lock()
-        self._rendered: OrderedDict[tuple[str, int, str], Document] = OrderedDict()
+        self._rendered: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
 
     # -- conversation -------------------------------------------------------
 
@@ -131,7 +131,10 @@ class Intake:
             level=_text(ev.outcomes.get("level")),
         )
         status = str(state.get("status", "in_progress"))
-        return replies, replace(app, state=state, status=status, event_count=app.event_count + 1)
+        committed = replace(app, state=state, status=status, event_count=app.event_count + 1)
+        if status == "complete" and app.status != "complete":
+            self._prerender(committed, day)
+        return replies, committed
 
     def _lock_for(self, app_id: str) -> threading.Lock:
         return self._locks[hash(app_id) % len(self._locks)]
@@ -192,26 +195,47 @@ class Intake:
         for doc, filename in self._applicable_documents(program, ev):
             if only is not None and doc.id != only:
                 continue
-            key = (app.id, app.event_count, doc.id)
-            cached = self._rendered.get(key)
-            if cached is None:
-                # Rendering is CPU and memory heavy: one at a time on one thread, so its memory is reused
-                # (spread over many threads, each render's memory lands in another malloc arena).
-                data = self._renders.submit(
-                    render_docx,
-                    program,
-                    self.registry.template(doc.template),
-                    template_context(program, ev, doc, campaign),
-                    app.state.get("answers", {}),
-                    lambda ref: self._file(ref, app.id),
-                ).result()
-                cached = Document(doc.id, doc.title or doc.id, filename, data)
-                with self._rendered_lock:
-                    self._rendered[key] = cached
-                    while len(self._rendered) > RENDER_CACHE:
-                        self._rendered.popitem(last=False)
-            out.append(cached)
+            out.append(self._render(app, program, campaign, ev, doc, filename).result())
         return out
+
+    def _render(
+        self,
+        app: Application,
+        program: FormProgram,
+        campaign: Campaign | None,
+        ev: Evaluation,
+        doc: DocumentSpec,
+        filename: str,
+    ) -> Future[Document]:
+        """The document of this version of the application: cached, being rendered, or queued now.
+        Rendering is CPU and memory heavy: one at a time on one thread, so its memory is reused (spread
+        over many threads, each render's memory lands in another malloc arena)."""
+        key = (app.id, app.event_count, doc.id)
+        with self._rendered_lock:
+            pending = self._rendered.get(key)
+            if pending is not None and not (pending.done() and pending.exception() is not None):
+                return pending
+            context = template_context(program, ev, doc, campaign)
+            answers = app.state.get("answers", {})
+            template = self.registry.template(doc.template)
+
+            def render() -> Document:
+                data = render_docx(program, template, context, answers, lambda ref: self._file(ref, app.id))
+                return Document(doc.id, doc.title or doc.id, filename, data)
+
+            future = self._renders.submit(render)
+            self._rendered[key] = future
+            while len(self._rendered) > RENDER_CACHE:
+                self._rendered.popitem(last=False)
+            return future
+
+    def _prerender(self, app: Application, today: dt.date) -> None:
+        """Queue the documents of an application that has just been completed, so the download that
+        usually follows finds them ready."""
+        program, campaign = self.program_for(app)
+        ev = evaluate(program, app.state, today, campaign)
+        for doc, filename in self._applicable_documents(program, ev):
+            self._render(app, program, campaign, ev, doc, filename)
 
     def document_names(self, app_id: str, today: dt.date | None = None) -> list[tuple[str, str, str]]:
         """(id, title, filename) of the documents this application gets, without rendering them."""

@@ -15,6 +15,7 @@ class Settings:
     forms_dir: Path
     templates_dir: Path
     key_file: Path | None
+    workers: int = 8  # threads running blocking work (engine turns, storage) at once; renders have their own
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -26,4 +27,5 @@ class Settings:
             forms_dir=Path(env.get("SHENBAO_FORMS_DIR", str(ROOT / "forms"))),
             templates_dir=Path(env.get("SHENBAO_TEMPLATES_DIR", str(ROOT / "doc_templates"))),
             key_file=Path(key) if key else None,
+            workers=max(1, int(env.get("SHENBAO_WORKERS", "8"))),
         )

@@ -152,3 +152,36 @@ def test_checklist_counts_working_days_and_passes_deadline(intake: Intake) -> No
     assert "已过（2 天前）" in closed
     future = intake.checklist(app.id, dt.date(2027, 1, 4))
     assert future.deadline_passed
+
+
+def test_documents_are_rendered_in_the_background_on_confirmation(intake: Intake) -> None:
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, *COMPLETE)
+    assert not [key for key in intake._rendered if key[0] == app.id]
+    say(intake, app.id, "确认")
+    done = intake.store.get(app.id)
+    assert done is not None and done.status == "complete"
+    queued = [key for key in intake._rendered if key[0] == app.id]
+    assert queued == [(app.id, done.event_count, "application")]
+    pending = intake._rendered[queued[0]]
+    docs = intake.documents(app.id)
+    assert pending.result() is docs[0]
+    Document(io.BytesIO(docs[0].data))
+
+
+def test_a_changed_template_file_is_read_again(tmp_path: Path) -> None:
+    from docx import Document as NewDocument
+
+    from bot.documents.docx import render_docx
+
+    registry = Registry.load(ROOT / "forms", ROOT / "doc_templates")
+    program = registry.forms["cq_pro_to_skill"]
+    template = tmp_path / "t.docx"
+    texts = []
+    for word in ("第一版 {{ name }}", "第二版 {{ name }} 改过了"):
+        doc = NewDocument()
+        doc.add_paragraph(word)
+        doc.save(template)
+        data = render_docx(program, template, {"name": "<张三>"}, {})
+        texts.append(Document(io.BytesIO(data)).paragraphs[0].text)
+    assert texts == ["第一版 <张三>", "第二版 <张三> 改过了"]
