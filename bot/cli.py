@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.engine.yamlsource import SpecErrors, read
 from bot.registry import Registry, UnknownTarget
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 
 EXIT_USAGE = 2
 
@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
 
     sub.add_parser("check", help="检查 forms/ 下所有表单和批次能否加载")
+
+    test_forms = sub.add_parser("test-forms", help="运行表单的测试场景，逐个报告与预期不同之处")
+    test_forms.add_argument(
+        "paths", nargs="*", type=Path, help="场景文件或目录（默认 tests/scenarios/）", metavar="PATH"
+    )
+    test_forms.add_argument("-q", "--quiet", action="store_true", help="只列出不通过的场景")
     return parser
 
 
@@ -57,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         print(f"已加载 {len(registry.forms)} 个表单、{len(registry.campaigns)} 个申报批次。")
         return 0
+    if args.command == "test-forms":
+        return _test_forms(registry, args.paths or [ROOT / "tests" / "scenarios"], args.quiet)
     if args.command == "serve":
         from bot.serve import serve
 
@@ -99,9 +107,40 @@ def _fill(intake: object, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     write(result, args.out)
     status = result.data["status"]
-    print(
-        f"状态：{status}；等级：{result.data['level'] or '—'}；方式：{result.data['method'] or '—'}；输出：{args.out}"
-    )
+    program, _ = intake.registry.resolve(args.target)
+    outcomes = result.data["outcomes"] if status == "complete" else {}
+    shown = [
+        f"{outcome.label}：{outcomes.get(name) or '—'}" for name, outcome in program.spec.outcomes.items()
+    ]
+    print("；".join([f"状态：{status}", *shown, f"输出：{args.out}"]))
     for item in result.data["errors"]:
         print(f"✗ {item['field']}：{item['message']}", file=sys.stderr)
     return result.exit_code
+
+
+def _test_forms(registry: Registry, paths: list[Path], quiet: bool) -> int:
+    from bot.scenarios import run_scenario, scenario_files
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"找不到：{', '.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_USAGE
+    files = scenario_files(paths)
+    if not files:
+        print("没有找到场景文件（*.yaml，名称以 base 开头的除外）。", file=sys.stderr)
+        return EXIT_USAGE
+    failed = 0
+    for path in files:
+        result = run_scenario(path, registry)
+        if result.passed:
+            if not quiet:
+                print(f"✓ {result.name}")
+            continue
+        failed += 1
+        print(f"✗ {result.name}（{result.description}）")
+        for difference in result.differences:
+            print(f"    - {difference}")
+        if result.got:
+            print(f"    实际：{result.got}")
+    print(f"{len(files) - failed} 个通过，{failed} 个不通过。")
+    return 1 if failed else 0

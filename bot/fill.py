@@ -13,7 +13,7 @@ from bot.engine.program import FormProgram
 from bot.engine.spec import FileField, ImageField
 from bot.engine.state import MORE
 from bot.engine.text import as_text
-from bot.intake import Intake
+from bot.intake import Document, Intake
 
 MAX_TURNS = 2000
 
@@ -25,7 +25,7 @@ class AnswersError(ValueError):
 @dataclass
 class FillResult:
     data: dict[str, Any]
-    documents: list[tuple[str, bytes]] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     checklist_md: str = ""
 
     @property
@@ -167,18 +167,15 @@ def fill(intake: Intake, target: str, answers: Any, *, base: Path, today: dt.dat
     )
     complete = status == "complete"
     checklist = intake.checklist(app.id, today)
-    documents = [(d.filename, d.data) for d in intake.documents(app.id, today)] if complete else []
+    documents = intake.documents(app.id, today) if complete else []
     data: dict[str, Any] = {
         "form": program.id,
         "campaign": campaign.id if campaign else None,
         "status": status,
-        "level": ev.outcomes.get("level") if complete else None,
-        "method": ev.outcomes.get("method") if complete else None,
-        "path": ev.outcomes.get("path") if complete else None,
         "outcomes": dict(ev.outcomes),
         "findings": intake.findings(app, today),
         "errors": filler.errors,
-        "documents": [name for name, _ in documents],
+        "documents": [{"id": d.id, "title": d.title, "file": d.filename} for d in documents],
         "checklist": checklist.as_dict(),
         "ignored": sorted(set(answers) - filler.used),
         "application": app.id,
@@ -210,5 +207,5 @@ def write(result: FillResult, out: Path) -> None:
         json.dumps(result.data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     (out / "checklist.md").write_text(result.checklist_md, encoding="utf-8")
-    for name, data in result.documents:
-        (out / name).write_bytes(data)
+    for doc in result.documents:
+        (out / doc.filename).write_bytes(doc.data)

@@ -6,13 +6,15 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from bot.scenarios import document_text
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 BASE_ANSWERS = SCENARIOS / "cq_pro_to_skill" / "base.yaml"
@@ -32,20 +34,9 @@ def load_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=TextDatesLoader)
 
 
-def _cells_text(tables: list[Any]) -> Iterator[str]:
-    for table in tables:
-        for row in table.rows:
-            for cell in row.cells:
-                yield from (p.text for p in cell.paragraphs)
-                yield from _cells_text(cell.tables)
-
-
 def docx_text(path: Path) -> str:
     """Every paragraph and table cell of a .docx, one per line (python-docx must be able to open it)."""
-    from docx import Document
-
-    document = Document(str(path))
-    return "\n".join([p.text for p in document.paragraphs] + list(_cells_text(document.tables)))
+    return document_text(path.read_bytes())
 
 
 @dataclass
