@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("check", help="检查 forms/ 下所有表单和批次能否加载")
 
+    schema = sub.add_parser("schema", help="生成 forms/schema.json 等 JSON Schema（编辑器自动补全、检查用）")
+    schema.add_argument("--forms-dir", type=Path, help="写到这个目录（默认 forms/）")
+
     test_forms = sub.add_parser("test-forms", help="运行表单的测试场景，逐个报告与预期不同之处")
     test_forms.add_argument(
         "paths", nargs="*", type=Path, help="场景文件或目录（默认 tests/scenarios/）", metavar="PATH"
@@ -55,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    if args.command == "schema":
+        from bot.schema import schema_files, write_schemas
+
+        forms_dir = args.forms_dir or settings.forms_dir
+        written = write_schemas(forms_dir)
+        for path in schema_files(forms_dir):
+            print(f"{'已更新' if path in written else '无变化'}：{path}")
+        return 0
     try:
         registry = Registry.load(settings.forms_dir, settings.templates_dir)
     except SpecErrors as exc:
