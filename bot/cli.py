@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="生成 forms/schema.json 等 JSON Schema（编辑器自动补全、检查用）")
     schema.add_argument("--forms-dir", type=Path, help="写到这个目录（默认 forms/）")
 
+    lint = sub.add_parser("lint", help="检查表单和批次文件中的问题（文件:行:列 和改法），有错误时退出码为 1")
+    lint.add_argument("paths", nargs="*", type=Path, help="文件或目录（默认 forms/）", metavar="PATH")
+
     test_forms = sub.add_parser("test-forms", help="运行表单的测试场景，逐个报告与预期不同之处")
     test_forms.add_argument(
         "paths", nargs="*", type=Path, help="场景文件或目录（默认 tests/scenarios/）", metavar="PATH"
@@ -58,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    if args.command == "lint":
+        return _lint(settings, args.paths or [settings.forms_dir])
     if args.command == "schema":
         from bot.schema import schema_files, write_schemas
 
@@ -155,3 +160,18 @@ def _test_forms(registry: Registry, paths: list[Path], quiet: bool) -> int:
             print(f"    实际：{result.got}")
     print(f"{len(files) - failed} 个通过，{failed} 个不通过。")
     return 1 if failed else 0
+
+
+def _lint(settings: Settings, paths: list[Path]) -> int:
+    from bot.lint import ERROR, lint
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"找不到：{', '.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_USAGE
+    problems = lint(paths, settings.forms_dir, settings.templates_dir)
+    for problem in problems:
+        print(problem)
+    errors = sum(1 for p in problems if p.severity == ERROR)
+    print(f"{errors} 个错误，{len(problems) - errors} 个警告。" if problems else "没有发现问题。")
+    return 1 if errors else 0
