@@ -58,6 +58,43 @@ def check_answers(program: FormProgram, answers: Any) -> None:
         raise AnswersError("；".join(problems) + f"。可用的字段编号：{', '.join(known)}")
 
 
+@dataclass(frozen=True)
+class ScriptedInput:
+    """What a scripted applicant sends for a question: `answer` (text to check), `reply` (a plain reply
+    such as 是/否/跳过), `file` (a path to upload) or `missing` (a required answer the script lacks)."""
+
+    kind: str
+    key: str
+    text: str
+
+
+def scripted_input(program: FormProgram, answers: dict[str, Any], question: dict[str, Any]) -> ScriptedInput:
+    """The input an answers mapping gives for a question reply's data (channel-neutral: `shenbao fill`
+    and the tests that drive other channels make the same choice)."""
+    key = str(question["key"])
+    parts = key.split(".")
+    if len(parts) == 2 and parts[1] == MORE:
+        rows = answers.get(parts[0]) or []
+        filled = int(question.get("rows", 0))
+        return ScriptedInput("reply", key, "是" if len(rows) > filled else "否")
+    if len(parts) == 1:
+        value = answers.get(parts[0])
+    else:
+        rows = answers.get(parts[0]) or []
+        index = int(parts[1])
+        value = rows[index].get(parts[2]) if index < len(rows) else None
+    if value is None:
+        if question.get("suggested") is not None:
+            return ScriptedInput("reply", key, "是")
+        if question.get("optional"):
+            return ScriptedInput("reply", key, "跳过")
+        return ScriptedInput("missing", key, f"缺少必填的答案：{question.get('prompt')}")
+    info = program.fields.get(parts[0] if len(parts) == 1 else f"{parts[0]}.{parts[2]}")
+    if info is not None and isinstance(info.field, ImageField | FileField):
+        return ScriptedInput("file", key, str(value))
+    return ScriptedInput("answer", key, as_text(value))
+
+
 class _Filler:
     def __init__(
         self, intake: Intake, target: str, answers: dict[str, Any], base: Path, today: dt.date
@@ -97,38 +134,14 @@ class _Filler:
         if question is None:
             self._send("/start")
             return
-        key = str(question.data["key"])
-        parts = key.split(".")
-        if len(parts) == 2 and parts[1] == MORE:
-            rows = self.answers.get(parts[0]) or []
-            filled = int(question.data.get("rows", 0))
-            self._send("是" if len(rows) > filled else "否")
-            return
-        value = self._lookup(parts)
-        if value is None:
-            if question.data.get("suggested") is not None:
-                self._send("是")
-            elif question.data.get("optional"):
-                self._send("跳过")
-            else:
-                self.errors.append(
-                    {"field": key, "message": f"缺少必填的答案：{question.data.get('prompt')}"}
-                )
-            return
-        info = self.program.fields.get(parts[0] if len(parts) == 1 else f"{parts[0]}.{parts[2]}")
-        if info is not None and isinstance(info.field, ImageField | FileField):
-            self._upload(key, str(value))
-            return
-        self._send(as_text(value), key)
-
-    def _lookup(self, parts: list[str]) -> Any:
-        if len(parts) == 1:
-            self.used.add(parts[0])
-            return self.answers.get(parts[0])
-        rows = self.answers.get(parts[0]) or []
-        self.used.add(parts[0])
-        index = int(parts[1])
-        return rows[index].get(parts[2]) if index < len(rows) else None
+        step = scripted_input(self.program, self.answers, question.data)
+        self.used.add(str(question.data["key"]).split(".")[0])
+        if step.kind == "missing":
+            self.errors.append({"field": step.key, "message": step.text})
+        elif step.kind == "file":
+            self._upload(step.key, step.text)
+        else:
+            self._send(step.text, step.key if step.kind == "answer" else None)
 
     def _upload(self, key: str, path_text: str) -> None:
         path = (self.base / path_text).resolve()
