@@ -370,7 +370,9 @@ def test_row_check_sees_skipped_column_as_null(registry: Registry) -> None:
     program, campaign = registry.resolve("cq_yzj8_filing_2022")
     chat = Chat(program, campaign, today=dt.date(2022, 4, 1))
     chat.start()
-    chat.say("是", "社会培训评价组织", "市级评价机构", "重庆某培训学校", "91500115MA5U00011X", "重庆市江北区1号")
+    chat.say(
+        "是", "社会培训评价组织", "市级评价机构", "重庆某培训学校", "91500115MA5U00011X", "重庆市江北区1号"
+    )
     chat.say("王五", "校长", "跳过", "13983700211", "李四", "主任", "跳过", "15683119805")
     chat.say("化学检验员", "跳过", "1", "实验技术系列", "是", "化学检验员", "跳过", "2", "工程技术系列")
     assert "这个职业（工种）已经填过一行" in chat.text()
