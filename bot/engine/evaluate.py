@@ -54,7 +54,7 @@ def base_values(
     for key in program.top_field_keys:
         values[key] = answers.get(key)
     for key in program.groups:
-        values[key] = [_row_value(program.groups[key], row) for row in answers.get(key) or []]
+        values[key] = [row_value(program.groups[key], row) for row in answers.get(key) or []]
     for name, _ in program.computed:
         values[name] = None
     for name in program.spec.outcomes:
@@ -62,7 +62,8 @@ def base_values(
     return values
 
 
-def _row_value(group: GroupInfo, row: dict[str, Any]) -> dict[str, Any]:
+def row_value(group: GroupInfo, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as expressions see it: every column present, `None` when skipped or not answered yet."""
     return {c.id: row.get(c.id) for c in group.columns}
 
 

@@ -131,7 +131,8 @@ class Expr:
         if found is _MISSING:
             try:
                 found = self.program.execute(cel.Context({n: values.get(n) for n in self.keys}, FUNCTIONS))
-            except (RuntimeError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+            except (RuntimeError, TypeError, ValueError, LookupError, ZeroDivisionError, OverflowError):
+                # LookupError: a row's skipped optional column is absent from the row map (`r.col`)
                 found = _FAILED
             if len(self.memo) >= MEMO_LIMIT:
                 self.memo.clear()

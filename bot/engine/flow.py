@@ -9,7 +9,7 @@ from bot.engine import replies as r
 from bot.engine.campaign import Campaign
 from bot.engine.commands import Command, parse_command
 from bot.engine.editing import EditCommands
-from bot.engine.evaluate import Evaluation, evaluate
+from bot.engine.evaluate import Evaluation, evaluate, row_value
 from bot.engine.expressions import truthy, value_of
 from bot.engine.program import FieldInfo, FormProgram
 from bot.engine.replies import Reply
@@ -273,7 +273,8 @@ class Step(EditCommands):
             values[slot.key] = value
         else:
             rows = self.s.answers.get(slot.group) or []
-            row = dict(rows[slot.row]) if slot.row is not None and slot.row < len(rows) else {}
+            raw = rows[slot.row] if slot.row is not None and slot.row < len(rows) else {}
+            row = row_value(self.program.groups[slot.group], raw)
             row[info.id] = value
             values["row"] = row
         for check in info.checks:
@@ -302,7 +303,7 @@ class Step(EditCommands):
         following = next_slot(self.program, self.s, self.ev)
         if following is not None and following.key.startswith(f"{slot.group}.{slot.row}."):
             return  # the row is not complete yet
-        values = {**self.ev.values, "row": rows[slot.row]}
+        values = {**self.ev.values, "row": row_value(group, rows[slot.row])}
         for check in group.checks:
             if not truthy(check.expr, values):
                 column = check.check.field or group.columns[-1].id

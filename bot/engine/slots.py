@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.engine.evaluate import Evaluation, field_applies
+from bot.engine.evaluate import Evaluation, field_applies, row_value
 from bot.engine.program import FormProgram, GroupInfo
 from bot.engine.state import MORE, Session, Slot, cell_key, parse_key
 
@@ -54,7 +54,7 @@ def _row_slot(
             continue
         if column.when is None and column.section_when is None:
             return Slot(key, column, group.id, index)
-        values = values or {**ev.values, "row": row}
+        values = values or {**ev.values, "row": row_value(group, row)}
         if field_applies(column, values):
             return Slot(key, column, group.id, index)
     return None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 
 import pytest
 
 from bot.engine.flow import step
+from bot.registry import Registry
 from tests.engine.transcript import BASIC, COMPLETE, EDUCATION, ELIGIBLE, TODAY, WORK, Chat
 
 
@@ -361,3 +363,19 @@ def test_edit_from_the_menu_after_done_reopens(chat: Chat) -> None:
     assert chat.state["status"] == "in_progress"
     chat.say("重庆渝中")
     assert chat.state["mode"] == "review"
+
+
+def test_row_check_sees_skipped_column_as_null(registry: Registry) -> None:
+    # cq_institution_filing: two occupation rows without 工种名称 (skipped) are the same occupation.
+    program, campaign = registry.resolve("cq_yzj8_filing_2022")
+    chat = Chat(program, campaign, today=dt.date(2022, 4, 1))
+    chat.start()
+    chat.say(
+        "是", "社会培训评价组织", "市级评价机构", "重庆某培训学校", "91500115MA5U00011X", "重庆市江北区1号"
+    )
+    chat.say("王五", "校长", "跳过", "13983700211", "李四", "主任", "跳过", "15683119805")
+    chat.say("化学检验员", "跳过", "1", "实验技术系列", "是", "化学检验员", "跳过", "2", "工程技术系列")
+    assert "这个职业（工种）已经填过一行" in chat.text()
+    assert chat.asked() == "mappings.1.occupation"
+    chat.say("化工总控工")
+    assert chat.asked() == "mappings.more"
