@@ -35,7 +35,7 @@ class FieldBase(Strict):
     sensitive: bool = False
     default: str | None = None
 
-    @field_validator("example", "default", mode="before")
+    @field_validator("example", "default", mode="before", json_schema_input_type=str | int | float | None)
     @classmethod
     def _as_text(cls, value: object) -> object:
         return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
