@@ -50,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="检查表单和批次文件中的问题（文件:行:列 和改法），有错误时退出码为 1")
     lint.add_argument("paths", nargs="*", type=Path, help="文件或目录（默认 forms/）", metavar="PATH")
 
+    export = sub.add_parser("export", help="导出申报批次的汇总表（Excel，表单 summaries: 声明的）")
+    export.add_argument("campaign", help="申报批次编号")
+    export.add_argument("--summary", metavar="ID", help="只导出这一份汇总表（默认全部）")
+    export.add_argument("--out", type=Path, required=True, help="输出目录")
+    export.add_argument("--where", metavar="EXPR", help="再加一个筛选条件，例如 'employer == \"某单位\"'")
+    export.add_argument("--today", type=_date, help="把“今天”当作这一天")
+
     test_forms = sub.add_parser("test-forms", help="运行表单的测试场景，逐个报告与预期不同之处")
     test_forms.add_argument(
         "paths", nargs="*", type=Path, help="场景文件或目录（默认 tests/scenarios/）", metavar="PATH"
@@ -94,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.command == "fill":
                 return _fill(intake, args)
+            if args.command == "export":
+                return _export(intake, args)
             from bot.channels.cli import run_chat
 
             return run_chat(intake, args.target, args.resume, args.out, args.today)
@@ -132,6 +141,30 @@ def _fill(intake: object, args: argparse.Namespace) -> int:
     for item in result.data["errors"]:
         print(f"✗ {item['field']}：{item['message']}", file=sys.stderr)
     return result.exit_code
+
+
+def _export(intake: object, args: argparse.Namespace) -> int:
+    from bot.engine.expressions import ExpressionError
+    from bot.exports import export_summaries
+    from bot.intake import Intake
+
+    assert isinstance(intake, Intake)
+    today = args.today or dt.date.today()
+    try:
+        files = export_summaries(
+            intake.registry, intake.store, args.campaign, args.summary, where=args.where, today=today
+        )
+    except ExpressionError as exc:
+        print(f"--where 有误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LookupError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    args.out.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        (args.out / file.filename).write_bytes(file.data)
+        print(f"{file.title}：{file.rows} 人 → {args.out / file.filename}")
+    return 0
 
 
 def _test_forms(registry: Registry, paths: list[Path], quiet: bool) -> int:

@@ -25,6 +25,7 @@ from bot.engine.replies import Reply
 from bot.engine.spec import DocumentSpec, FileField, IdNumberField, ImageField
 from bot.engine.state import Slot
 from bot.engine.text import fill
+from bot.exports import SummaryFile, export_summaries
 from bot.registry import Registry
 from storage import Application, Store
 
@@ -263,6 +264,17 @@ class Intake:
     def findings(self, app: Application, today: dt.date | None = None) -> list[dict[str, Any]]:
         ev = self.evaluation(app, today)
         return [f.as_dict() for f in ev.findings] + list(app.state.get("flags") or [])
+
+    # -- coordinator exports ------------------------------------------------
+
+    def summary(
+        self, campaign_id: str, summary_id: str, *, where: str | None = None, today: dt.date | None = None
+    ) -> SummaryFile:
+        """One summary table (汇总表) of the campaign as an .xlsx file (see bot/exports.py)."""
+        found = export_summaries(
+            self.registry, self.store, campaign_id, summary_id, where=where, today=today or self.clock()
+        )
+        return found[0]
 
     # -- helpers ------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from bot.engine.spec import (
     Repeat,
     Rule,
     Section,
+    SummarySpec,
     field_model,
     model_keys,
 )
@@ -89,7 +90,7 @@ FIELD_MODELS = [field_model(name) for name in FIELD_TYPES]
 
 
 def test_model_walk_finds_every_part_of_a_spec() -> None:
-    expected = [FormSpec, Section, Repeat, Check, Outcome, Rule, DocumentSpec, ChecklistItem]
+    expected = [FormSpec, Section, Repeat, Check, Outcome, Rule, DocumentSpec, ChecklistItem, SummarySpec]
     expected += [Campaign, Contact, Milestone, Courier, *FIELD_MODELS]
     missing = [m.__name__ for m in expected if m not in ALL_MODELS]
     assert not missing, f"models not reachable from FormSpec/Campaign: {missing}"

@@ -23,6 +23,7 @@ from bot.engine.program import (
     GroupInfo,
 )
 from bot.engine.spec import AnyField, ChoiceField, FormSpec, MultiChoiceField, Section, YesNoField
+from bot.engine.summaries import compile_summaries
 from bot.engine.text import placeholders
 from bot.engine.yamlsource import Path_, Source, SpecError, SpecErrors, Where, read
 
@@ -109,6 +110,7 @@ class _Builder:
             self._placeholders(item.text, ("checklist", i, "text"), names)
             checklist.append(CompiledItem(item, self._expr(item.when, ("checklist", i, "when"), names)))
         documents = self._documents(names)
+        summaries = compile_summaries(spec, self.templates, self._expr, self._error, names)
         self._check_literals(fields)
         if self.errors:
             raise SpecErrors(self.errors)
@@ -123,6 +125,7 @@ class _Builder:
             rules=rules,
             checklist=checklist,
             documents=documents,
+            summaries=summaries,
         )
         program.dependents = _dependents(program)
         return program
@@ -325,7 +328,7 @@ class _Builder:
 
     def _expression_sources(self) -> Iterable[tuple[Path_, str]]:
         for path, value in _walk_strings(self.source.data, ()):
-            if (path and path[-1] in ("when", "rule", "derive", "check_when")) or (
+            if (path and path[-1] in ("when", "rule", "derive", "check_when", "where")) or (
                 len(path) == 2 and path[0] == "computed"
             ):
                 yield path, value

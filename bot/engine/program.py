@@ -7,7 +7,16 @@ from functools import cached_property
 from typing import Any
 
 from bot.engine.expressions import Expr
-from bot.engine.spec import AnyField, Check, ChecklistItem, DocumentSpec, FormSpec, Rule, Section
+from bot.engine.spec import (
+    AnyField,
+    Check,
+    ChecklistItem,
+    DocumentSpec,
+    FormSpec,
+    Rule,
+    Section,
+    SummarySpec,
+)
 from bot.engine.text import placeholders
 
 
@@ -72,6 +81,12 @@ class CompiledDocument:
     when: Expr | None
 
 
+@dataclass(frozen=True)
+class CompiledSummary:
+    summary: SummarySpec
+    where: Expr | None
+
+
 @dataclass
 class FormProgram:
     spec: FormSpec
@@ -85,6 +100,7 @@ class FormProgram:
     checklist: list[CompiledItem]
     documents: list[CompiledDocument]
     dependents: dict[str, frozenset[str]] = field(default_factory=dict)
+    summaries: list[CompiledSummary] = field(default_factory=list)
 
     @property
     def id(self) -> str:

@@ -235,6 +235,18 @@ class DocumentSpec(Strict):
     values: dict[Ident, str] = Field(default_factory=dict)
 
 
+class SummarySpec(Strict):
+    """A coordinator's summary table (汇总表): one .xlsx for the applications collected (see docs)."""
+
+    id: Ident
+    template: str
+    filename: str
+    title: str | None = None
+    sheet_by: Ident | None = None
+    where: str | None = None
+    sort_by: list[Ident] = Field(default_factory=list)
+
+
 class ChecklistItem(Strict):
     text: str
     when: str | None = None
@@ -254,6 +266,7 @@ class FormSpec(Strict):
     rules: list[Rule] = Field(default_factory=list)
     documents: list[DocumentSpec] = Field(default_factory=list)
     checklist: list[ChecklistItem] = Field(default_factory=list)
+    summaries: list[SummarySpec] = Field(default_factory=list)
     copies: int = Field(default=1, ge=1, le=10)
 
     @field_validator("sections")

@@ -1,0 +1,340 @@
+"""Summary tables (汇总表) as .xlsx: an author's template filled with one row per application.
+
+The template's first sheet has one row of `{{ r.<name> }}` cells; it is repeated for every application
+(values as on paper, the row's formatting, height and merged cells copied to each output row). With
+`sheet_by` that sheet is copied once per distinct value. Values are always written as text or numbers,
+never as formulas: text that a spreadsheet would read as a formula (= + - @ …) is stored as a string
+with Excel's quote prefix, so it stays text even when the cell is edited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Mapping, Sequence
+from copy import copy
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formula.translate import Translator
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.documents.context import paper_value
+from bot.engine.campaign import Campaign
+from bot.engine.program import FormProgram
+from bot.engine.spec import SummarySpec
+from bot.engine.summaries import CAMPAIGN_ALIASES, INDEX, PLACEHOLDER, ROW_PREFIX
+from bot.engine.text import as_text, fill
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+SHEET_TITLE_MAX = 31
+_BAD_TITLE = re.compile(r"[\\/?*\[\]:]")
+Row = Mapping[str, Any]
+
+
+def header_values(
+    program: FormProgram, summary: SummarySpec, campaign: Campaign | None, today: dt.date, total: int
+) -> dict[str, Any]:
+    """The values of header placeholders (and of `{名称}` in the file name, where `today` is ISO)."""
+    return {
+        "title": summary.title or program.spec.title,
+        "form_title": program.spec.title,
+        "institution": campaign.institution if campaign else "",
+        "campaign_id": campaign.id if campaign else "",
+        "campaign_title": campaign.title if campaign else "",
+        "deadline": _chinese_date(campaign.deadline) if campaign else "",
+        "today": _chinese_date(today),
+        "total": total,
+    }
+
+
+def summary_filename(
+    program: FormProgram, summary: SummarySpec, campaign: Campaign | None, today: dt.date, total: int
+) -> str:
+    values = header_values(program, summary, campaign, today, total)
+    values["today"] = today.isoformat()
+    values["deadline"] = campaign.deadline.isoformat() if campaign else ""
+    name = "".join("_" if c in '\\/:*?"<>|' or ord(c) < 32 else c for c in fill(summary.filename, values))
+    name = name.strip(" .")[:120] or summary.id
+    return name if name.lower().endswith(".xlsx") else f"{name}.xlsx"
+
+
+def build_summary(
+    program: FormProgram,
+    summary: SummarySpec,
+    rows: Sequence[Row],
+    campaign: Campaign | None,
+    today: dt.date,
+    template: Path,
+) -> bytes:
+    """The filled workbook. `rows` are the applications' evaluated values (Evaluation.values), already
+    selected; they are sorted by `sort_by` here (stably, so otherwise in the order given)."""
+    ordered = _sorted(rows, summary.sort_by)
+    header = header_values(program, summary, campaign, today, len(ordered))
+    workbook = load_workbook(template)
+    first = workbook.worksheets[0]
+    sheets = [(first, first.title, ordered)]
+    if summary.sheet_by:
+        groups = _grouped(program, summary.sheet_by, ordered)
+        sheets = [
+            (first if i == 0 else _copy(workbook, first, i), title, part)
+            for i, (title, part) in enumerate(groups)
+        ]
+    used: set[str] = set()
+    for ws, title, part in sheets:
+        if summary.sheet_by and part:
+            ws.title = _sheet_title(title, used)
+        _fill_sheet(
+            ws, program, part, {**header, "sheet": title if summary.sheet_by else "", "count": len(part)}
+        )
+    for ws in workbook.worksheets[len(sheets) :]:
+        _fill_header(ws, {**header, "sheet": "", "count": len(ordered)}, skip_row=None)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# -- rows ---------------------------------------------------------------------------------------------------
+
+
+def _sorted(rows: Sequence[Row], names: list[str]) -> list[Row]:
+    def key(row: Row) -> tuple[tuple[int, Any], ...]:
+        return tuple(_sort_key(row.get(name)) for name in names)
+
+    return sorted(rows, key=key)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None or value == "":
+        return (2, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    return (1, as_text(value))
+
+
+def _grouped(program: FormProgram, name: str, rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    """Rows by the text of `name`, in the field's choice order first, then in order of appearance."""
+    groups: dict[str, list[Row]] = {}
+    info = program.fields.get(name)
+    for choice in (info.choices or ()) if info else ():
+        groups[choice] = []
+    for row in rows:
+        groups.setdefault(_text(program, name, row.get(name)) or "（未填）", []).append(row)
+    found = [(title, part) for title, part in groups.items() if part]
+    return found or [("", [])]
+
+
+def _text(program: FormProgram, name: str, value: Any) -> str:
+    info = program.fields.get(name)
+    return str(paper_value(info, value)) if info is not None else as_text(value)
+
+
+def _row_value(program: FormProgram, name: str, row: Row, index: int) -> Any:
+    if name == INDEX:
+        return index
+    value = row.get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return _text(program, name, value)
+
+
+# -- sheets -------------------------------------------------------------------------------------------------
+
+
+def _copy(workbook: Any, source: Worksheet, position: int) -> Worksheet:
+    """A copy of the template sheet placed at `position`, with what copy_worksheet leaves out."""
+    ws = workbook.copy_worksheet(source)
+    workbook.move_sheet(ws, position - workbook.index(ws))
+    ws.merged_cells = MultiCellRange()  # copy_worksheet's copies still point at the source sheet
+    for merged in source.merged_cells.ranges:
+        ws.merge_cells(merged.coord)
+    if source.print_title_rows:
+        ws.print_title_rows = source.print_title_rows
+    if source.print_title_cols:
+        ws.print_title_cols = source.print_title_cols
+    if source.print_area:
+        ws.print_area = [_local_range(r) for r in source.print_area.split(",")]
+    ws.freeze_panes = source.freeze_panes
+    return ws
+
+
+def _local_range(text: str) -> str:
+    return text.rsplit("!", 1)[-1].replace("$", "")
+
+
+def _sheet_title(value: str, used: set[str]) -> str:
+    """A valid, unique sheet name for a value (Excel: ≤ 31 characters, none of \\ / ? * [ ] :)."""
+    name = _BAD_TITLE.sub("_", ILLEGAL_CHARACTERS_RE.sub("", value)).strip().strip("'") or "（空）"
+    if name.lower() == "history":
+        name += "_"
+    name = base = name[:SHEET_TITLE_MAX]
+    number = 2
+    while name.lower() in used:
+        suffix = f"({number})"
+        name = base[: SHEET_TITLE_MAX - len(suffix)] + suffix
+        number += 1
+    used.add(name.lower())
+    return name
+
+
+def _template_row(ws: Worksheet) -> int | None:
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and any(
+                n.startswith(ROW_PREFIX) for n in PLACEHOLDER.findall(cell.value)
+            ):
+                return int(cell.row)
+    return None
+
+
+def _fill_sheet(ws: Worksheet, program: FormProgram, rows: list[Row], header: dict[str, Any]) -> None:
+    tpl = _template_row(ws)
+    _fill_header(ws, header, skip_row=tpl)
+    if tpl is None:
+        return
+    cells = [c for c in ws[tpl] if c.coordinate not in ws.merged_cells or _is_merge_start(ws, c)]
+    template = [(c.column, c.value, copy(c._style)) for c in cells]
+    height = ws.row_dimensions[tpl].height
+    merges = [r.coord for r in ws.merged_cells.ranges if r.min_row == r.max_row == tpl]
+    _make_room(ws, tpl, len(rows))
+    for i, row in enumerate(rows):
+        number = tpl + i
+        for column, text, style in template:
+            cell = ws.cell(number, column)
+            cell._style = copy(style)
+            cell.value = None
+            _write(cell, _render_row_cell(text, program, row, i + 1, header, tpl, number, column))
+        if i:
+            ws.row_dimensions[number].height = height
+            for coord in merges:
+                min_col, _, max_col, _ = range_boundaries(coord)
+                ws.merge_cells(start_row=number, start_column=min_col, end_row=number, end_column=max_col)
+
+
+def _is_merge_start(ws: Worksheet, cell: Any) -> bool:
+    return any(r.min_row == cell.row and r.min_col == cell.column for r in ws.merged_cells.ranges)
+
+
+def _make_room(ws: Worksheet, tpl: int, count: int) -> None:
+    """Make the template row `count` rows tall (0 removes it): rows, heights, merges and the print area
+    below it move with it."""
+    shift = count - 1
+    if shift == 0:
+        return
+    ranges = list(ws.merged_cells.ranges)
+    for merged in ranges:
+        ws.merged_cells.remove(merged)
+    if shift > 0:
+        ws.insert_rows(tpl + 1, shift)
+    else:
+        ws.delete_rows(tpl, 1)
+    for merged in ranges:
+        if count == 0 and merged.min_row == merged.max_row == tpl:
+            continue
+        if merged.min_row > tpl:
+            merged.shift(row_shift=shift)
+        elif merged.max_row >= tpl and merged.max_row > merged.min_row:  # a tall cell beside the row
+            merged.max_row = max(merged.min_row, merged.max_row + shift)
+        ws.merged_cells.add(merged)
+    dims = ws.row_dimensions
+    moved = sorted((i for i in list(dims) if i > tpl), reverse=shift > 0)
+    for index in moved:
+        dim = dims.pop(index)
+        dim.index = index + shift
+        dims[index + shift] = dim
+    if count == 0:
+        dims.pop(tpl, None)
+    if ws.print_area:
+        ws.print_area = [_grow(_local_range(r), tpl, shift) for r in ws.print_area.split(",")]
+
+
+def _grow(coord: str, tpl: int, shift: int) -> str:
+    min_col, min_row, max_col, max_row = range_boundaries(coord)
+    if max_row >= tpl:
+        max_row = max(min_row, max_row + shift)
+    return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+
+
+def _fill_header(ws: Worksheet, header: dict[str, Any], skip_row: int | None) -> None:
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.row != skip_row and isinstance(cell.value, str) and "{{" in cell.value:
+                _write(cell, _render(cell.value, lambda name: _header(name, header)))
+
+
+def _header(name: str, header: dict[str, Any]) -> Any:
+    key = CAMPAIGN_ALIASES.get(name, name)
+    return header.get(key)
+
+
+def _render_row_cell(
+    text: Any,
+    program: FormProgram,
+    row: Row,
+    index: int,
+    header: dict[str, Any],
+    tpl: int,
+    number: int,
+    column: int,
+) -> Any:
+    if not isinstance(text, str):
+        return text
+    if "{{" not in text:
+        if text.startswith("=") and number != tpl:  # the author's own formula: follow the row
+            origin = f"{get_column_letter(column)}{tpl}"
+            return _Formula(
+                Translator(text, origin=origin).translate_formula(f"{get_column_letter(column)}{number}")
+            )
+        return _Formula(text) if text.startswith("=") else text
+
+    def lookup(name: str) -> Any:
+        if name.startswith(ROW_PREFIX):
+            return _row_value(program, name[len(ROW_PREFIX) :], row, index)
+        return _header(name, header)
+
+    return _render(text, lookup)
+
+
+class _Formula(str):
+    """A formula the template's author wrote (never one made from a value)."""
+
+
+def _render(text: str, lookup: Any) -> Any:
+    """A cell's text with its placeholders replaced; a cell that is one placeholder keeps the value's type.
+    Inserted values are never scanned again. Unknown names (the template changed after loading) stay."""
+    whole = PLACEHOLDER.fullmatch(text.strip())
+    if whole:
+        value = lookup(whole.group(1))
+        return text if value is None else value
+
+    def replace(match: re.Match[str]) -> str:
+        value = lookup(match.group(1))
+        return match.group(0) if value is None else as_text(value)
+
+    return PLACEHOLDER.sub(replace, text)
+
+
+def _write(cell: Any, value: Any) -> None:
+    """Numbers as numbers, everything else as a string, never as a formula or an error code."""
+    if isinstance(value, _Formula):
+        cell.value = str(value)
+        return
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        cell.value = value
+        return
+    text = ILLEGAL_CHARACTERS_RE.sub("", as_text(value))
+    if not text:
+        cell.value = None
+        return
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True
+
+
+def _chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -1,0 +1,151 @@
+"""Summary tables (汇总表): applications filled through Intake on a real SQLite file, exported to .xlsx and
+read back with openpyxl; and the `shenbao export` command in a subprocess."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.engine.expressions import ExpressionError
+from bot.exports import export_summaries
+from bot.intake import Intake
+from bot.registry import Registry
+from storage import Store
+from tests.summary_form import CAMPAIGN, INSTITUTION, ROW_FILL, TODAY, fill_applications, write_form
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Iterator[Intake]:
+    forms, templates = write_form(tmp_path)
+    registry = Registry.load(forms, templates)
+    with Store(tmp_path / "data") as store:
+        intake = Intake(registry, store, clock=lambda: TODAY)
+        fill_applications(intake, tmp_path)
+        yield intake
+
+
+def rows(ws: Any) -> list[list[Any]]:
+    return [[c.value for c in row] for row in ws.iter_rows(min_row=5, max_row=ws.max_row)]
+
+
+def test_one_sheet_per_value_rows_in_order_headers_filled(intake: Intake) -> None:
+    file = intake.summary(CAMPAIGN, "roster")
+    assert file.filename == f"{INSTITUTION}-工勤人员技术等级晋升申报汇总表-2021-07-15.xlsx"
+    assert file.rows == 4  # complete applications only: not the ineligible one nor the unfinished one
+    wb = load_workbook(io.BytesIO(file.data))
+    assert wb.sheetnames == ["汽车驾驶员", "电工", "维修工", "说明"]  # choice order; other sheets kept
+    ws = wb["电工"]
+    assert ws["A1"].value == "工勤人员技术等级晋升申报汇总表"
+    assert ws["A2"].value == "（电工 工种）"
+    assert ws["A3"].value == f"填报单位（章）：{INSTITUTION}    填报日期：2021年7月15日"
+    assert rows(ws) == [
+        [1, "李四", "女", "1970.03", 5, "中级工", "<script>alert(1)</script>", None],
+        [2, "张三", "男", "1980.05", 5, "中级工", None, None],
+        ["本工种共 2 人，全部 4 人", None, None, None, None, None, None, None],
+        ["填表人：", None, None, None, None, None, None, None],
+    ]
+    assert wb["说明"]["A1"].value == f"{INSTITUTION} 制表"
+    assert wb["汽车驾驶员"]["A7"].value == "填表人："  # one row: the footer stays where it was
+
+
+def test_template_row_formatting_is_copied_and_what_follows_moves_down(intake: Intake) -> None:
+    wb = load_workbook(io.BytesIO(intake.summary(CAMPAIGN, "roster").data))
+    ws = wb["电工"]
+    for row in (5, 6):
+        cell = ws.cell(row, 2)
+        assert cell.font.italic and cell.font.name == "宋体"
+        assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
+        assert cell.fill.fgColor.rgb == ROW_FILL.fgColor.rgb
+        assert ws.row_dimensions[row].height == 24
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert merged == {"A1:H1", "A2:H2", "G5:H5", "G6:H6", "A8:C8"}
+    assert ws.row_dimensions[8].height == 30  # the footer row kept its height
+    assert ws.print_title_rows == "$4:$4"  # repeated heads on every printed page, also on copied sheets
+
+
+def test_hostile_text_is_written_literally_never_as_a_formula(intake: Intake) -> None:
+    data = intake.summary(CAMPAIGN, "roster").data
+    wb = load_workbook(io.BytesIO(data))
+    driver = wb["汽车驾驶员"]
+    assert driver["B5"].value == "=cmd|' /C calc'!A0"
+    assert driver["B5"].data_type == "s" and driver["B5"].quotePrefix
+    assert driver["G5"].value == "{{ 7*7 }}"  # a value is never read as a placeholder
+    fixer = wb["维修工"]
+    assert [fixer["B5"].value, fixer["G5"].value] == ["+SUM(1,2)", "@A1"]
+    assert fixer["B5"].quotePrefix and fixer["G5"].quotePrefix
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets
+        for name in sheets:
+            assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name)
+
+
+def test_extra_where_selects_and_an_empty_summary_drops_the_template_row(intake: Intake) -> None:
+    file = intake.summary(CAMPAIGN, "roster", where='name == "张三"')
+    wb = load_workbook(io.BytesIO(file.data))
+    assert wb.sheetnames == ["电工", "说明"] and file.rows == 1
+    empty = intake.summary(CAMPAIGN, "roster", where='name == "没有这个人"')
+    ws = load_workbook(io.BytesIO(empty.data))["汇总表"]  # no rows: the template sheet, emptied
+    assert empty.rows == 0
+    assert ws["A5"].value == "本工种共 0 人，全部 0 人" and ws["A6"].value == "填表人："
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:H1", "A2:H2", "A6:C6"}
+
+
+def test_bad_where_and_unknown_summary_are_refused(intake: Intake) -> None:
+    with pytest.raises(ExpressionError, match="nmae"):
+        intake.summary(CAMPAIGN, "roster", where='nmae == "张三"')
+    with pytest.raises(LookupError, match="roster"):
+        export_summaries(intake.registry, intake.store, CAMPAIGN, "huamingce", today=TODAY)
+
+
+# -- the command line ----------------------------------------------------------------------------------------
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHENBAO_")}
+    env |= {
+        "SHENBAO_DATA_DIR": str(tmp_path / "data"),
+        "SHENBAO_FORMS_DIR": str(tmp_path / "forms"),
+        "SHENBAO_TEMPLATES_DIR": str(tmp_path / "templates"),
+        "PYTHONUTF8": "1",
+    }
+    cmd = [sys.executable, "-m", "bot", "export", *args, "--today", TODAY.isoformat()]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+
+def test_cli_writes_the_summary(intake: Intake, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run(tmp_path, CAMPAIGN, "--out", str(out), "--where", 'gender == "女"')
+    assert proc.returncode == 0, proc.stderr
+    files = list(out.glob("*.xlsx"))
+    assert [f.name for f in files] == [f"{INSTITUTION}-工勤人员技术等级晋升申报汇总表-2021-07-15.xlsx"]
+    assert "1 人" in proc.stdout
+    wb = load_workbook(files[0])
+    assert wb.sheetnames == ["电工", "说明"] and wb["电工"]["B5"].value == "李四"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--where", "nmae == 1"], "--where 有误"),
+        (["--summary", "nope"], "没有编号为 'nope' 的汇总表"),
+    ],
+)
+def test_cli_usage_errors(intake: Intake, tmp_path: Path, args: list[str], message: str) -> None:
+    proc = run(tmp_path, CAMPAIGN, "--out", str(tmp_path / "out"), *args)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_unknown_campaign(intake: Intake, tmp_path: Path) -> None:
+    proc = run(tmp_path, "gq_promotion", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "申报批次" in proc.stderr
