@@ -83,11 +83,20 @@ def _workdays_between(start: object, end: object) -> int | None:
     return _CALENDAR[0].workdays_between(a, b)
 
 
+def _add_workdays(start: object, n: object) -> str | None:
+    """The working day `n` working days after `start` (before it when negative), as ``YYYY-MM-DD``."""
+    a = _parse_date(start)
+    if a is None or isinstance(n, bool) or not isinstance(n, int) or abs(n) > 3660:
+        return None
+    return _CALENDAR[0].add_workdays(a, n).isoformat()
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "years_between": years_between,
     "months_between": months_between,
     "age_on": age_on,
     "workdays_between": _workdays_between,
+    "add_workdays": _add_workdays,
     "id_birth": id_birth,
     "id_birth_month": id_birth_month,
     "id_gender": id_gender,

@@ -180,3 +180,26 @@ def test_malformed_files_rejected(tmp_path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError):
         WorkCalendar.from_file(path)
+
+
+# ------------------------------------------------------------------------------------------------------
+# the add_workdays expression function
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('add_workdays("2020-09-28", 4)', "2020-10-10"),  # 2020-10-10 is a make-up Saturday
+        ('add_workdays("2020-10-03", 0)', "2020-10-09"),
+        ('add_workdays("2020-10-09", -1)', "2020-09-30"),
+        ('add_workdays("2020-09", 1)', "2020-09-02"),
+        ('workdays_between("2020-09-28", add_workdays("2020-09-28", 7))', 7),
+        ("add_workdays(null, 4)", None),
+        ('add_workdays("至今", 4)', None),
+        ('add_workdays("2020-09-28", 99999)', None),
+    ],
+)
+def test_add_workdays_expression(source: str, expected: object) -> None:
+    from bot.engine.expressions import compile_expr, value_of
+
+    assert value_of(compile_expr(source), {}) == expected
