@@ -108,6 +108,9 @@ PLEDGE_TEXT = (
     "本单位郑重承诺，在申请职业技能等级评价机构备案中提交的有关材料均合法、真实、有效。"
     "如有不实之处，愿承担相应法律责任和由此产生的一切后果。"
 )
+# An optional long text: the answer, or 无. Long texts arrive as docxtpl Listings (always truthy), so
+# the test looks at their text.
+OPTIONAL_TAG = "{{% if {key}|string %}}{{{{ {key} }}}}{{% else %}}无{{% endif %}}"
 # The date: the answer (paper format 2020.10.15) in words, or blanks to write by hand.
 DATE_TAG = (
     "{% if sign_date %}{{ sign_date[0:4] }}年{{ sign_date[5:7]|int }}月{{ sign_date[8:10]|int }}日"
@@ -614,7 +617,7 @@ def build_work_plan(output: Path) -> Path:
                 n,
             )
             build_table(doc, PLAN_GRID_CM, layout, SIZE_WUHAO)
-        body_paragraph(doc, f'{{{{ {key} or "无" }}}}' if key == "plan_other" else f"{{{{ {key} }}}}")
+        body_paragraph(doc, OPTIONAL_TAG.format(key=key) if key == "plan_other" else f"{{{{ {key} }}}}")
 
     signature = format_paragraph(doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.RIGHT, before=Pt(36))
     add_run(signature, "{{ name }}", size=SIZE_SANHAO, east_asia=FANGSONG)
