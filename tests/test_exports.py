@@ -149,3 +149,23 @@ def test_cli_usage_errors(intake: Intake, tmp_path: Path, args: list[str], messa
 def test_cli_unknown_campaign(intake: Intake, tmp_path: Path) -> None:
     proc = run(tmp_path, "gq_promotion", "--out", str(tmp_path / "out"))
     assert proc.returncode == 2 and "申报批次" in proc.stderr
+
+
+def test_header_shows_what_every_row_of_the_sheet_shares(tmp_path: Path) -> None:
+    cells = {"A3": "申报等级：{{ common.apply_level }}；性别：{{ common.gender }}；备注：{{ common.note }}"}
+    forms, templates = write_form(tmp_path, cells=cells)
+    with Store(tmp_path / "data") as store:
+        intake = Intake(Registry.load(forms, templates), store, clock=lambda: TODAY)
+        fill_applications(intake, tmp_path)
+        wb = load_workbook(io.BytesIO(intake.summary(CAMPAIGN, "roster").data))
+    assert wb["电工"]["A3"].value == "申报等级：中级工；性别：；备注："  # 男 and 女 differ: blank
+    assert wb["汽车驾驶员"]["A3"].value == "申报等级：中级工；性别：男；备注：{{ 7*7 }}"
+
+
+def test_common_of_an_unknown_name_is_an_author_error(tmp_path: Path) -> None:
+    from bot.engine.yamlsource import SpecErrors
+
+    forms, templates = write_form(tmp_path, cells={"A3": "{{ common.gendr }}"})
+    with pytest.raises(SpecErrors) as caught:
+        Registry.load(forms, templates)
+    assert "common.gendr" in str(caught.value) and "common.gender" in str(caught.value)

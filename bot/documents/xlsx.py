@@ -27,7 +27,7 @@ from bot.documents.context import paper_value
 from bot.engine.campaign import Campaign
 from bot.engine.program import FormProgram
 from bot.engine.spec import SummarySpec
-from bot.engine.summaries import CAMPAIGN_ALIASES, INDEX, PLACEHOLDER, ROW_PREFIX
+from bot.engine.summaries import CAMPAIGN_ALIASES, COMMON_PREFIX, INDEX, PLACEHOLDER, ROW_PREFIX, row_names
 from bot.engine.text import as_text, fill
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -191,7 +191,14 @@ def _template_row(ws: Worksheet) -> int | None:
     return None
 
 
+def _shared(program: FormProgram, name: str, rows: list[Row]) -> str:
+    """The value every row has for `name` (as on paper), or blank when they differ or there are none."""
+    texts = {_text(program, name, row.get(name)) for row in rows}
+    return texts.pop() if len(texts) == 1 else ""
+
+
 def _fill_sheet(ws: Worksheet, program: FormProgram, rows: list[Row], header: dict[str, Any]) -> None:
+    header = {**header, **{f"{COMMON_PREFIX}{n}": _shared(program, n, rows) for n in row_names(program.spec)}}
     tpl = _template_row(ws)
     _fill_header(ws, header, skip_row=tpl)
     if tpl is None:

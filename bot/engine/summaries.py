@@ -21,6 +21,7 @@ from bot.engine.yamlsource import Path_
 
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 ROW_PREFIX = "r."
+COMMON_PREFIX = "common."  # header: the value every row of the sheet shares (blank when they differ)
 INDEX = "_index"
 APPLICATION = "application"  # what a `where` sees of the application itself: {status, channel, ...}
 DEFAULT_WHERE = 'application.status == "complete"'
@@ -164,9 +165,20 @@ def _placeholder_problem(p: Placeholder, rows: list[str]) -> str | None:
         )
     if name in HEADER_NAMES or name in SHEET_NAMES or name in CAMPAIGN_ALIASES:
         return None
+    if name.startswith(COMMON_PREFIX):
+        shared = name[len(COMMON_PREFIX) :]
+        if shared in rows:
+            return None
+        return (
+            f"{{{{ {name} }}}} 不是普通字段、computed 或 outcomes 的名称{_guess(shared, rows, COMMON_PREFIX)}；"
+            "可用：" + "、".join(f"{COMMON_PREFIX}{n}" for n in rows)
+        )
     if name in rows:
-        return f"{{{{ {name} }}}} 是字段名称：逐人重复的那一行要写成 {{{{ r.{name} }}}}"
-    allowed = [*HEADER_NAMES, *SHEET_NAMES, *CAMPAIGN_ALIASES]
+        return (
+            f"{{{{ {name} }}}} 是字段名称：逐人重复的那一行要写成 {{{{ r.{name} }}}}；"
+            f"表头里写 {{{{ {COMMON_PREFIX}{name} }}}}（本表各行相同时显示这个值）"
+        )
+    allowed = [*HEADER_NAMES, *SHEET_NAMES, *CAMPAIGN_ALIASES, f"{COMMON_PREFIX}<名称>"]
     return f"不认识的占位符 {{{{ {name} }}}}{_guess(name, allowed)}；表头可用：{'、'.join(allowed)}"
 
 
