@@ -277,12 +277,28 @@ class _FormLint:
                         ERROR,
                         f"模板 {doc.template} 里 {group} 的行没有列 {column!r}；可用的列：{', '.join(columns)}",
                     )
+        return used | self._summary_names()
+
+    def _summary_names(self) -> set[str]:
+        """Names the summary tables (Excel) show, sort or split by."""
+        from bot.engine.summaries import COMMON_PREFIX, ROW_PREFIX, scan_template
+
+        used: set[str] = set()
+        for summary in self.program.spec.summaries:
+            used |= {summary.sheet_by or "", *summary.sort_by}
+            path = self.templates_dir / summary.template
+            if not path.is_file():
+                continue
+            for placeholder in scan_template(path):
+                for prefix in (ROW_PREFIX, COMMON_PREFIX):
+                    if placeholder.name.startswith(prefix):
+                        used.add(placeholder.name[len(prefix) :])
         return used
 
     def _unused(self, used_in_templates: set[str]) -> None:
         """Answers that no template shows and no expression, text or value reads: collected for nothing."""
         program = self.program
-        if not program.documents:
+        if not program.documents and not program.spec.summaries:
             return
         read_names: set[str] = set()
         exprs: list[Expr] = [e for _, e in program.computed] + [r.expr for r in program.rules]
@@ -308,7 +324,7 @@ class _FormLint:
             self._add(
                 (*path, "id"),
                 WARNING,
-                f"字段 {key} 的答案没有用处：没有出现在任何模板里，也没有被规则、条件、计算或文字用到。"
+                f"字段 {key} 的答案没有用处：没有出现在任何模板（Word 或汇总表）里，也没有被规则、条件、计算或文字用到。"
                 f"请在模板里加 {{{{ {key} }}}}，或删掉这道题",
             )
 

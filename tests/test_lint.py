@@ -186,3 +186,14 @@ def test_command_exit_codes_and_output(tmp_path: Path) -> None:
     )
     assert bad.returncode == 1
     assert f"{path}:{line_of(FORM, 'level == ')}:" in bad.stdout and "1 个错误" in bad.stdout
+
+
+def test_fields_shown_only_in_a_summary_table_are_used(tmp_path: Path) -> None:
+    from tests.summary_form import ROW, TEMPLATE_ROW, write_form
+
+    forms, templates = write_form(tmp_path)
+    assert lint([forms], forms, templates) == []
+    note = ROW.index("{{ r.note }}") + 1
+    forms2, templates2 = write_form(tmp_path / "b", cells={f"{chr(64 + note)}{TEMPLATE_ROW}": "备注"})
+    problem = only(lint([forms2], forms2, templates2), WARNING)
+    assert "note" in problem.message
