@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.channels.telegram.runner import run_polling
 
         today = args.today
-        return run_polling(settings, (lambda: today) if today else dt.date.today)
+        return run_polling(settings, (lambda: today) if today else dt.date.today, registry)
     from storage import Store
 
     with Store(settings.data_dir, settings.key_file) as store:

@@ -56,16 +56,18 @@ async def start_webhook(settings: Settings, intake: Intake) -> TelegramService |
     return service
 
 
-def run_polling(settings: Settings, clock: Callable[[], dt.date] = dt.date.today) -> int:
+def run_polling(
+    settings: Settings, clock: Callable[[], dt.date] = dt.date.today, registry: Registry | None = None
+) -> int:
     why = problem(settings, "polling")
     if why is not None:
         print(f"无法启动 Telegram 轮询：{why}。", flush=True)
         return 2
-    return asyncio.run(_polling(settings, clock))
+    registry = registry or Registry.load(settings.forms_dir, settings.templates_dir)
+    return asyncio.run(_polling(settings, clock, registry))
 
 
-async def _polling(settings: Settings, clock: Callable[[], dt.date]) -> int:
-    registry = Registry.load(settings.forms_dir, settings.templates_dir)
+async def _polling(settings: Settings, clock: Callable[[], dt.date], registry: Registry) -> int:
     store = Store(settings.data_dir, settings.key_file)
     service = TelegramService(settings, Intake(registry, store, clock=clock))
     stop = asyncio.Event()

@@ -10,6 +10,7 @@ inbox once handled, and whatever was stored but not done (a crash in between) is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -17,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.error import NetworkError, TimedOut
+from telegram.constants import ChatType
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, BaseUpdateProcessor, ContextTypes
 from telegram.request import BaseRequest
 
@@ -29,6 +31,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 256
 POLL_TIMEOUT_S = 25
+FAILED = "抱歉，处理这条消息时出错了，请稍后再发一次。已保存的填写内容不会丢失。"
 COMMANDS = [
     BotCommand("start", "开始填写（或继续）"),
     BotCommand("back", "上一步"),
@@ -191,3 +194,7 @@ class TelegramService:
 
     async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram update failed", exc_info=context.error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(chat.id, FAILED)
