@@ -1,4 +1,4 @@
-"""The FastAPI app: the web chat (pages, widget, JSON API); later issues mount the dashboard and Telegram."""
+"""The FastAPI app: the web chat (pages, widget, JSON API) and the Telegram webhook; later, the dashboard."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.channels import telegram
 from bot.channels.webchat import api, pages
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, TooLarge
 from bot.intake import Intake
@@ -34,14 +35,18 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
         registry = Registry.load(settings.forms_dir, settings.templates_dir)
         store = Store(settings.data_dir, settings.key_file)
         app.state.intake = Intake(registry, store, clock=clock)
+        app.state.telegram = await telegram.start_webhook(settings, app.state.intake)
         try:
             yield
         finally:
+            if app.state.telegram is not None:
+                await app.state.telegram.stop()
             store.close()
 
     app = FastAPI(title="shenbao 申报", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(telegram.router)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
     app.add_exception_handler(api.ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(TooLarge, _too_large)

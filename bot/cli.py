@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
 
+    tg = sub.add_parser("telegram", help="以轮询方式运行 Telegram 机器人（需 SHENBAO_TELEGRAM_TOKEN）")
+    tg.add_argument("--today", type=_date, help="把“今天”当作这一天（测试用）")
+
     sub.add_parser("check", help="检查 forms/ 下所有表单和批次能否加载")
 
     schema = sub.add_parser("schema", help="生成 forms/schema.json 等 JSON Schema（编辑器自动补全、检查用）")
@@ -92,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.serve import serve
 
         return serve(settings, args.host, args.port)
+    if args.command == "telegram":
+        from bot.channels.telegram.runner import run_polling
+
+        today = args.today
+        return run_polling(settings, (lambda: today) if today else dt.date.today, registry)
     from storage import Store
 
     with Store(settings.data_dir, settings.key_file) as store:

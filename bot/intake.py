@@ -157,10 +157,21 @@ class Intake:
         return self.upload_checked(app_id, data, channel, name, today)[0]
 
     def upload_checked(
-        self, app_id: str, data: bytes, channel: str, name: str = "", today: dt.date | None = None
+        self,
+        app_id: str,
+        data: bytes,
+        channel: str,
+        name: str = "",
+        today: dt.date | None = None,
+        msg_id: str | None = None,
     ) -> tuple[list[Reply], str | None]:
         """An upload, checked by content: images are re-encoded (metadata dropped), PDFs kept as they are.
-        Returns the replies and, when the upload was refused, why (the refusal is logged like any input)."""
+        Returns the replies and, when the upload was refused, why (the refusal is logged like any input).
+        The same `msg_id` as the last input is not stored again: the first time's replies come back."""
+        if msg_id is not None:
+            last = self._app(app_id).state
+            if last.get("last_msg_id") == msg_id:
+                return [Reply(**r) for r in last.get("last_replies") or []], None
         slot = self.current_slot(app_id, today)
         field = slot.info.field if slot and slot.info else None
         limit = int((field.max_mb if isinstance(field, ImageField | FileField) else 10) * 1024 * 1024)
@@ -171,10 +182,10 @@ class Intake:
                 clean, mime = reencode(data, max_bytes=limit)
         except BadImage as exc:
             event: dict[str, Any] = {"type": "file", "error": str(exc), "name": name[:100]}
-            return self.handle(app_id, event, channel, today), str(exc)
+            return self.handle(app_id, event, channel, today, msg_id), str(exc)
         ref = self.store.put_file(app_id, clean, mime)
         event = {"type": "file", "file": {"ref": ref, "mime": mime, "size": len(clean), "name": name[:100]}}
-        return self.handle(app_id, event, channel, today), None
+        return self.handle(app_id, event, channel, today, msg_id), None
 
     def current_slot(self, app_id: str, today: dt.date | None = None) -> Slot | None:
         app = self._app(app_id)

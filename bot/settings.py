@@ -16,6 +16,12 @@ class Settings:
     templates_dir: Path
     key_file: Path | None
     workers: int = 8  # threads running blocking work (engine turns, storage) at once; renders have their own
+    # Telegram (bot/channels/telegram/): off without a token
+    telegram_token: str | None = None
+    telegram_mode: str = "polling"  # polling (`shenbao telegram`) | webhook (mounted in `shenbao serve`)
+    telegram_secret: str | None = None  # X-Telegram-Bot-Api-Secret-Token the webhook requires
+    telegram_webhook_url: str | None = None  # public https URL of /telegram/webhook, registered at start
+    telegram_api_url: str = "https://api.telegram.org"  # Bot API server (a local one, or a test double)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -28,4 +34,9 @@ class Settings:
             templates_dir=Path(env.get("SHENBAO_TEMPLATES_DIR", str(ROOT / "doc_templates"))),
             key_file=Path(key) if key else None,
             workers=max(1, int(env.get("SHENBAO_WORKERS", "8"))),
+            telegram_token=env.get("SHENBAO_TELEGRAM_TOKEN") or None,
+            telegram_mode=env.get("SHENBAO_TELEGRAM_MODE", "polling").strip().lower(),
+            telegram_secret=env.get("SHENBAO_TELEGRAM_SECRET") or None,
+            telegram_webhook_url=env.get("SHENBAO_TELEGRAM_WEBHOOK_URL") or None,
+            telegram_api_url=env.get("SHENBAO_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
         )

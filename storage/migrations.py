@@ -83,9 +83,35 @@ CREATE TABLE session_tokens (
 CREATE INDEX session_tokens_app ON session_tokens (app_id);
 """
 
+# Telegram (bot/channels/telegram/): every update is written here, keyed by bot and update_id, before it is
+# acknowledged; its payload (encrypted) is cleared once processed. Chats map to applications per campaign.
+TELEGRAM = """
+CREATE TABLE telegram_inbox (
+    bot_id INTEGER NOT NULL,
+    update_id INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    payload_enc BLOB,
+    done_at TEXT,
+    PRIMARY KEY (bot_id, update_id)
+);
+CREATE INDEX telegram_inbox_pending ON telegram_inbox (bot_id, update_id) WHERE done_at IS NULL;
+
+CREATE TABLE telegram_chats (
+    bot_id INTEGER NOT NULL,
+    chat_id INTEGER NOT NULL,
+    campaign_id TEXT NOT NULL,
+    app_id TEXT NOT NULL REFERENCES applications (id),
+    active_seq INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (bot_id, chat_id, campaign_id)
+);
+CREATE INDEX telegram_chats_active ON telegram_chats (bot_id, chat_id, active_seq);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
+    Migration(3, "telegram inbox and chat-to-application map", TELEGRAM),
 )
 
 _LEDGER = """

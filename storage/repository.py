@@ -6,9 +6,10 @@ import json
 import secrets
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from storage import resume_codes, tokens
 from storage.clock import utc_now
@@ -20,6 +21,8 @@ from storage.models import Application, Event
 DB_NAME = "shenbao.db"
 KEY_NAME = "shenbao.key"
 _CREATE_ATTEMPTS = 20
+
+T = TypeVar("T")
 
 _APP_FIELDS = (
     "id", "form_id", "campaign_id", "channel", "status", "resume_code", "created_at", "updated_at",
@@ -61,6 +64,17 @@ class Store:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    def write(self, work: Callable[[], T]) -> T:
+        """Run `work` (SQL on `self.db`) in a write transaction, sharing the commit with concurrent writes
+        (group commit); return its result once committed. For channel tables kept outside this module."""
+        result: T = self._writes.run(work)
+        return result
+
+    def read(self, work: Callable[[], T]) -> T:
+        """Run `work` (reads on `self.db`) under the connection lock."""
+        with self._lock:
+            return work()
 
     def _application(self, row: tuple[Any, ...]) -> Application:
         """Build from a row selected with ``_APP_COLUMNS`` (state_enc last)."""

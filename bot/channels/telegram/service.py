@@ -1,0 +1,200 @@
+"""The PTB Application around the adapter, and how updates reach it.
+
+Both modes build the Application with `.updater(None)`: an update is first written to the inbox table
+(durable, keyed by update_id; a repeat is dropped), then put on `application.update_queue`. Webhook: the
+route in webhook.py answers 200 only after that write. Polling: our own getUpdates loop writes before it
+asks for the next batch (which is what confirms the previous one to Telegram). Updates of one chat are
+processed in order, different chats concurrently (ChatOrderedProcessor); an update is marked done in the
+inbox once handled, and whatever was stored but not done (a crash in between) is processed at start."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatType
+from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, BaseUpdateProcessor, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.channels.telegram.handlers import TelegramChannel
+from bot.channels.telegram.store import TelegramStore
+from bot.intake import Intake
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_CONCURRENT_UPDATES = 256
+POLL_TIMEOUT_S = 25
+FAILED = "抱歉，处理这条消息时出错了，请稍后再发一次。已保存的填写内容不会丢失。"
+COMMANDS = [
+    BotCommand("start", "开始填写（或继续）"),
+    BotCommand("back", "上一步"),
+    BotCommand("edit", "修改已填写的答案"),
+    BotCommand("review", "查看已填写的内容"),
+    BotCommand("restart", "清空后重新开始"),
+    BotCommand("resume", "用续填码继续网页上的填写"),
+    BotCommand("help", "帮助"),
+    BotCommand("cancel", "结束本次填写（已填内容会保存）"),
+]
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Concurrent across chats, one at a time (in arrival order: asyncio locks are FIFO) within a chat."""
+
+    def __init__(self, limit: int, on_done: Callable[[object], Awaitable[None]]) -> None:
+        super().__init__(limit)
+        self._on_done = on_done
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        user = update.effective_user if isinstance(update, Update) else None
+        key = chat.id if chat else user.id if user else None
+        if key is None:
+            try:
+                await coroutine
+            finally:
+                await self._on_done(update)
+            return
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                try:
+                    await coroutine
+                finally:
+                    await self._on_done(update)
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def bot_id(token: str) -> int:
+    head = token.split(":", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+class TelegramService:
+    def __init__(
+        self,
+        settings: Settings,
+        intake: Intake,
+        *,
+        request: BaseRequest | None = None,
+        rate_limiter: BaseRateLimiter[Any] | None = None,
+    ) -> None:
+        token = settings.telegram_token
+        if not token:
+            raise ValueError("SHENBAO_TELEGRAM_TOKEN is not set")
+        self.settings = settings
+        self.intake = intake
+        self.chats = TelegramStore(intake.store, bot_id(token))
+        self._executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="telegram")
+        api = settings.telegram_api_url
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot")
+            .updater(None)
+            .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES, self._done))
+            .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        )
+        if request is not None:
+            builder = builder.request(request).get_updates_request(request)
+        self.application = builder.build()
+        self.channel = TelegramChannel(intake, self.chats, self.run)
+        self.application.add_handlers(self.channel.handlers())
+        self.application.add_error_handler(self._error)
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Blocking work (engine turns, SQLite) on this channel's worker threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        await self.application.start()
+        try:
+            await self.application.bot.set_my_commands(COMMANDS)
+        except (NetworkError, TimedOut) as exc:
+            log.warning("setMyCommands failed: %s", exc)
+        pending = await self.run(self.chats.pending)
+        for payload in pending:  # stored, then the process stopped before they were handled
+            update = Update.de_json(payload, self.application.bot)
+            await self.application.update_queue.put(update)
+        if pending:
+            log.info("processing %d stored Telegram updates", len(pending))
+
+    async def stop(self) -> None:
+        try:
+            if self.application.running:
+                await self.application.stop()
+            await self.application.shutdown()
+        finally:
+            self._executor.shutdown(wait=True)
+
+    async def ingest(self, payload: dict[str, Any]) -> bool:
+        """A raw update (webhook body): stored durably, then queued. False for an update_id seen before."""
+        update = Update.de_json(payload, self.application.bot)
+        return await self._ingest(update, payload)
+
+    async def _ingest(self, update: Update, payload: dict[str, Any]) -> bool:
+        if not await self.run(self.chats.receive, update.update_id, payload):
+            return False
+        await self.application.update_queue.put(update)
+        return True
+
+    async def poll(self, stop: asyncio.Event, timeout: int = POLL_TIMEOUT_S) -> None:
+        """getUpdates until `stop` is set; each batch is in the inbox before the next call confirms it."""
+        bot = self.application.bot
+        await bot.delete_webhook()
+        offset: int | None = None
+        while not stop.is_set():
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=timeout, allowed_updates=Update.ALL_TYPES
+                )
+            except (NetworkError, TimedOut) as exc:
+                log.warning("getUpdates failed, retrying: %s", exc)
+                await asyncio.sleep(1)
+                continue
+            for update in updates:
+                await self._ingest(update, update.to_dict())
+            if updates:
+                offset = updates[-1].update_id + 1
+
+    async def set_webhook(self) -> bool:
+        url = self.settings.telegram_webhook_url
+        if not url:
+            return False
+        await self.application.bot.set_webhook(
+            url, secret_token=self.settings.telegram_secret, allowed_updates=Update.ALL_TYPES
+        )
+        return True
+
+    async def _done(self, update: object) -> None:
+        if isinstance(update, Update):
+            await self.run(self.chats.done, update.update_id)
+
+    async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram update failed", exc_info=context.error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(chat.id, FAILED)
