@@ -105,7 +105,9 @@ CHECK_ROWS: tuple[tuple[str, str, str], ...] = (
 PLEDGE_TEXT = "本人承诺以上所填情况真实准确，相关证明材料真实有效；如有虚假，本人愿承担相应责任。"
 PLEDGE_SIGNATURE = "申报人签名：              年    月    日"
 REVIEW_LINES: tuple[str, ...] = ("负责人签字：              单位（盖章）    ", "年    月    日")
-FOOTNOTE = "注：本表版式为自查用，非官方附件；具体申报材料和评审标准以所选系列（专业）职称评审委员会通知为准。"
+FOOTNOTE = (
+    "注：本表版式为自查用，非官方附件；具体申报材料和评审标准以所选系列（专业）职称评审委员会通知为准。"
+)
 
 
 # --- low-level XML helpers --------------------------------------------------------------
@@ -253,7 +255,10 @@ def fill_row(table: Table, row_idx: int, cells: Sequence[Cell]) -> list[_Cell]:
     return out
 
 
-def spacer(doc: DocumentObject, height: Length = Pt(4)) -> None:
+SPACER_HEIGHT = Pt(4)
+
+
+def spacer(doc: DocumentObject, height: Length = SPACER_HEIGHT) -> None:
     """An empty paragraph between two tables (Word would otherwise join them)."""
     paragraph = format_paragraph(doc.add_paragraph())
     paragraph.paragraph_format.line_spacing = height
