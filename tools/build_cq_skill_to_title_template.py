@@ -1,0 +1,447 @@
+"""Build ``doc_templates/cq_skill_to_title.docx``: the 申报资格自查表 for skilled workers applying for titles.
+
+渝人社发〔2021〕55号 has no official form for 高技能人才参评专业技术职称, so this layout is ours: one A4
+page with the applicant's details, the conditions of 55号 二 / 二(一) / 三(一) each with its 自查结果 and
+clause, the conclusion, the applicant's pledge and the employer's review with signature and stamp lines.
+
+Everything is generated with python-docx so every Jinja tag sits in exactly one run.
+
+Jinja variables used (nothing else):
+    name, gender, birth_month, id_number, mobile, employer, current_post, series_specialty,
+    skill_cert, skill_occupation, skill_cert_date, skill_cert_no, work_years_text, awards_text,
+    apply_level, max_level, chk_post, chk_conduct, chk_series_basic, chk_review, chk_ordinary,
+    chk_green, chk_level, conclusion
+
+Usage::
+
+    python tools/build_cq_skill_to_title_template.py [--output doc_templates/cq_skill_to_title.docx]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.styles import CT_Style
+from docx.oxml.text.run import CT_R
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Cm, Length, Pt
+from docx.table import Table, _Cell, _Row
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUTPUT = REPO_ROOT / "doc_templates" / "cq_skill_to_title.docx"
+
+FORM_TITLE = "高技能人才参评专业技术职称申报资格自查表"
+SUBTITLE = "（依据渝人社发〔2021〕55号 二(一)、三(一)）"
+
+SONGTI = "宋体"
+HEITI = "黑体"
+LATIN = "Times New Roman"
+
+SIZE_XIAOER = Pt(18)  # 小二: title
+SIZE_XIAOSI = Pt(12)  # 小四: body
+SIZE_WUHAO = Pt(10.5)  # 五号: table text
+SIZE_XIAOWU = Pt(9)  # 小五: notes
+
+PAGE_WIDTH = Cm(21.0)
+PAGE_HEIGHT = Cm(29.7)
+MARGIN_TOP = Cm(1.6)
+MARGIN_BOTTOM = Cm(1.5)
+MARGIN_LEFT = Cm(2.2)
+MARGIN_RIGHT = Cm(2.2)
+CELL_PADDING_CM = 0.1
+
+# 申请人基本情况: six columns summing to the 16.6 cm text width.
+INFO_GRID_CM: tuple[float, ...] = (2.8, 3.2, 2.6, 2.6, 2.4, 3.0)
+# 条件自查: 序号 | 自查项目 | 自查结果 | 政策依据.
+CHECK_GRID_CM: tuple[float, ...] = (1.1, 8.8, 3.6, 3.1)
+# 结论 / 承诺 / 审核意见 boxes.
+BOX_GRID_CM: tuple[float, ...] = (2.8, 13.8)
+
+ROW_HEIGHT = Cm(0.7)
+
+CHECK_HEADER: tuple[str, str, str, str] = ("序号", "自查项目", "自查结果", "政策依据")
+# (condition as the notice words it, Jinja tag of its result, clause)
+CHECK_ROWS: tuple[tuple[str, str, str], ...] = (
+    (
+        "贯通领域（工程、农业、工艺美术、文物博物、实验技术、艺术、体育、技工院校教师等）在职在岗",
+        "{{ chk_post }}",
+        "55号 二",
+    ),
+    (
+        "坚持正确政治方向，拥护执行党的路线方针政策，遵守国家法律法规，有良好职业道德和敬业精神",
+        "{{ chk_conduct }}",
+        "55号 二",
+    ),
+    ("达到相应序列职称基本条件", "{{ chk_series_basic }}", "55号 二"),
+    ("在现工作岗位上近3年年度考核合格", "{{ chk_review }}", "55号 二"),
+    (
+        "普通条件：取得高级工后从事相应专业技术技能工作满2年→助理级；技师满3年→中级；高级技师满4年→副高级",
+        "{{ chk_ordinary }}",
+        "55号 二(一)",
+    ),
+    (
+        "破格条件（绿色通道）：中华技能大奖、世界技能大赛金牌等→正高级；全国技术能手等→副高级；"
+        "世界技能大赛铜牌、国家级竞赛名次等→中级",
+        "{{ chk_green }}",
+        "55号 三(一)1",
+    ),
+    ("学历、论文、外语、计算机", "不作为限制性条件", "55号 三(一)"),
+    ("申报级别不高于可申报的最高级别", "{{ chk_level }}", "55号 二(一)、三(一)1"),
+)
+
+PLEDGE_TEXT = "本人承诺以上所填情况真实准确，相关证明材料真实有效；如有虚假，本人愿承担相应责任。"
+PLEDGE_SIGNATURE = "申报人签名：              年    月    日"
+REVIEW_LINES: tuple[str, ...] = ("负责人签字：              单位（盖章）    ", "年    月    日")
+FOOTNOTE = (
+    "注：本表版式为自查用，非官方附件；具体申报材料和评审标准以所选系列（专业）职称评审委员会通知为准。"
+)
+
+
+# --- low-level XML helpers --------------------------------------------------------------
+def _twips(cm: float) -> int:
+    return round(cm * 567)
+
+
+def _set_fonts(r_pr_owner: CT_R | CT_Style, east_asia: str, latin: str = LATIN) -> None:
+    r_pr = r_pr_owner.get_or_add_rPr()
+    r_fonts = r_pr.get_or_add_rFonts()
+    r_fonts.set(qn("w:ascii"), latin)
+    r_fonts.set(qn("w:hAnsi"), latin)
+    r_fonts.set(qn("w:eastAsia"), east_asia)
+    r_fonts.set(qn("w:cs"), latin)
+    for theme_attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        r_fonts.attrib.pop(qn(theme_attr), None)
+
+
+def _insert_before(parent: BaseOxmlElement, child: BaseOxmlElement, successors: Sequence[str]) -> None:
+    for tag in successors:
+        found = parent.find(qn(tag))
+        if found is not None:
+            found.addprevious(child)
+            return
+    parent.append(child)
+
+
+def _element(tag: str, spec: dict[str, str]) -> BaseOxmlElement:
+    el = OxmlElement(tag)
+    for key, val in spec.items():
+        el.set(qn(f"w:{key}"), val)
+    return el
+
+
+def _line(size_eighths: int) -> dict[str, str]:
+    return {"val": "single", "sz": str(size_eighths), "space": "0", "color": "000000"}
+
+
+def add_run(
+    paragraph: Paragraph,
+    text: str,
+    *,
+    size: Length = SIZE_WUHAO,
+    bold: bool = False,
+    east_asia: str = SONGTI,
+) -> Run:
+    """One run = one piece of text; Jinja tags are always passed whole to a single call."""
+    run = paragraph.add_run(text)
+    run.font.size = size
+    run.font.bold = True if bold else None
+    _set_fonts(run._r, east_asia)
+    return run
+
+
+def format_paragraph(
+    paragraph: Paragraph,
+    *,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
+    before: Length | None = None,
+    after: Length | None = None,
+    line_spacing: float | None = None,
+    first_line_indent: Length | None = None,
+) -> Paragraph:
+    fmt = paragraph.paragraph_format
+    fmt.alignment = align
+    fmt.space_before = before if before is not None else Pt(0)
+    fmt.space_after = after if after is not None else Pt(0)
+    if line_spacing is not None:
+        fmt.line_spacing = line_spacing
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    if first_line_indent is not None:
+        fmt.first_line_indent = first_line_indent
+    return paragraph
+
+
+def new_table(doc: DocumentObject, rows: int, grid_cm: Sequence[float]) -> Table:
+    """A centred, fixed-layout, ruled table with explicit column widths."""
+    table: Table = doc.add_table(rows=rows, cols=len(grid_cm))
+    table.style = None
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        _insert_before(tbl_pr, tbl_w, ("w:jc", "w:tblInd", "w:tblBorders", "w:tblLayout", "w:tblLook"))
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(sum(_twips(cm) for cm in grid_cm)))
+
+    tbl_borders = OxmlElement("w:tblBorders")
+    for side, size in (("top", 8), ("left", 8), ("bottom", 8), ("right", 8), ("insideH", 4), ("insideV", 4)):
+        tbl_borders.append(_element(f"w:{side}", _line(size)))
+    _insert_before(tbl_pr, tbl_borders, ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook"))
+    cell_mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        cell_mar.append(_element(f"w:{side}", {"w": str(_twips(CELL_PADDING_CM)), "type": "dxa"}))
+    _insert_before(tbl_pr, cell_mar, ("w:tblLook",))
+
+    for idx, cm in enumerate(grid_cm):
+        table.columns[idx].width = Cm(cm)
+        for cell in table.columns[idx].cells:
+            cell.width = Cm(cm)
+    return table
+
+
+def set_row_height(row: _Row, height: Length) -> None:
+    row.height = height
+    row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:cantSplit")) is None:
+        _insert_before(tr_pr, OxmlElement("w:cantSplit"), ("w:trHeight", "w:tblHeader", "w:jc"))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One logical cell of a row: grid columns ``first..last`` (inclusive)."""
+
+    first: int
+    last: int
+    text: str = ""
+    bold: bool = False
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def label(first: int, last: int, text: str) -> Cell:
+    return Cell(first, last, text, bold=True)
+
+
+def value(first: int, last: int, text: str, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER) -> Cell:
+    return Cell(first, last, text, align=align)
+
+
+def fill_row(table: Table, row_idx: int, cells: Sequence[Cell]) -> list[_Cell]:
+    out: list[_Cell] = []
+    for spec in cells:
+        cell = table.cell(row_idx, spec.first)
+        if spec.last > spec.first:
+            cell = cell.merge(table.cell(row_idx, spec.last))
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        paragraph = format_paragraph(cell.paragraphs[0], align=spec.align)
+        if spec.text:
+            add_run(paragraph, spec.text, bold=spec.bold)
+        out.append(cell)
+    return out
+
+
+SPACER_HEIGHT = Pt(4)
+
+
+def spacer(doc: DocumentObject, height: Length = SPACER_HEIGHT) -> None:
+    """An empty paragraph between two tables (Word would otherwise join them)."""
+    paragraph = format_paragraph(doc.add_paragraph())
+    paragraph.paragraph_format.line_spacing = height
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+
+
+# --- document ----------------------------------------------------------------------------
+def setup_document(doc: DocumentObject) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width = PAGE_WIDTH
+    section.page_height = PAGE_HEIGHT
+    section.top_margin = MARGIN_TOP
+    section.bottom_margin = MARGIN_BOTTOM
+    section.left_margin = MARGIN_LEFT
+    section.right_margin = MARGIN_RIGHT
+
+    doc_defaults = doc.styles.element.find(qn("w:docDefaults"))
+    r_pr = None if doc_defaults is None else doc_defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    if r_pr is not None:
+        r_fonts = r_pr.find(qn("w:rFonts"))
+        if r_fonts is None:
+            r_fonts = OxmlElement("w:rFonts")
+            r_pr.insert(0, r_fonts)
+        for attr in list(r_fonts.attrib):
+            del r_fonts.attrib[attr]
+        for attr, font in (("ascii", LATIN), ("hAnsi", LATIN), ("eastAsia", SONGTI), ("cs", LATIN)):
+            r_fonts.set(qn(f"w:{attr}"), font)
+        lang = r_pr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            r_pr.append(lang)
+        lang.set(qn("w:val"), "en-US")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+    normal = doc.styles["Normal"]
+    normal.font.size = SIZE_XIAOSI
+    _set_fonts(normal.element, SONGTI)
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+
+    package_rels = doc.part.package.rels
+    for r_id, rel in list(package_rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package_rels[r_id]
+
+    doc.core_properties.title = FORM_TITLE
+    doc.core_properties.subject = "渝人社发〔2021〕55号 申报资格自查"
+    doc.core_properties.author = "shenbao"
+    doc.core_properties.comments = "docxtpl template generated by tools/build_cq_skill_to_title_template.py"
+
+
+def build_title(doc: DocumentObject) -> None:
+    title = format_paragraph(doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph(), after=Pt(4))
+    add_run(title, FORM_TITLE, size=SIZE_XIAOER, bold=True, east_asia=HEITI)
+    sub = format_paragraph(doc.add_paragraph(), after=Pt(8))
+    add_run(sub, SUBTITLE, size=SIZE_XIAOSI, east_asia=SONGTI)
+
+
+def build_info(doc: DocumentObject) -> None:
+    left = WD_ALIGN_PARAGRAPH.LEFT
+    rows: list[list[Cell]] = [
+        [label(0, 5, "一、申请人基本情况")],
+        [
+            label(0, 0, "姓名"),
+            value(1, 1, "{{ name }}"),
+            label(2, 2, "性别"),
+            value(3, 3, "{{ gender }}"),
+            label(4, 4, "出生年月"),
+            value(5, 5, "{{ birth_month }}"),
+        ],
+        [
+            label(0, 0, "身份证号码"),
+            value(1, 3, "{{ id_number }}"),
+            label(4, 4, "手机号码"),
+            value(5, 5, "{{ mobile }}"),
+        ],
+        [label(0, 0, "工作单位"), value(1, 5, "{{ employer }}", left)],
+        [
+            label(0, 0, "现工作岗位"),
+            value(1, 2, "{{ current_post }}"),
+            label(3, 3, "系列（专业）"),
+            value(4, 5, "{{ series_specialty }}"),
+        ],
+        [
+            label(0, 0, "技能等级"),
+            value(1, 1, "{{ skill_cert }}"),
+            label(2, 2, "职业（工种）"),
+            value(3, 3, "{{ skill_occupation }}"),
+            label(4, 4, "取得时间"),
+            value(5, 5, "{{ skill_cert_date }}"),
+        ],
+        [
+            label(0, 0, "证书编号"),
+            value(1, 2, "{{ skill_cert_no }}"),
+            label(3, 4, "取得证书后相应工作年限"),
+            value(5, 5, "{{ work_years_text }}"),
+        ],
+        [label(0, 0, "奖项、称号（破格条件）"), value(1, 5, "{{ awards_text }}", left)],
+        [
+            label(0, 0, "申报职称级别"),
+            value(1, 2, "{{ apply_level }}"),
+            label(3, 4, "最高可申报级别"),
+            value(5, 5, "{{ max_level }}"),
+        ],
+    ]
+    table = new_table(doc, len(rows), INFO_GRID_CM)
+    for idx, cells in enumerate(rows):
+        fill_row(table, idx, cells)
+        set_row_height(table.rows[idx], ROW_HEIGHT)
+
+
+def build_checks(doc: DocumentObject) -> None:
+    left = WD_ALIGN_PARAGRAPH.LEFT
+    table = new_table(doc, 2 + len(CHECK_ROWS), CHECK_GRID_CM)
+    fill_row(table, 0, [label(0, 3, "二、申报条件自查")])
+    fill_row(table, 1, [label(i, i, text) for i, text in enumerate(CHECK_HEADER)])
+    for idx, (condition, result, clause) in enumerate(CHECK_ROWS, start=1):
+        fill_row(
+            table,
+            idx + 1,
+            [value(0, 0, str(idx)), value(1, 1, condition, left), value(2, 2, result), value(3, 3, clause)],
+        )
+    for row in table.rows:
+        set_row_height(row, ROW_HEIGHT)
+
+
+def build_boxes(doc: DocumentObject) -> None:
+    left = WD_ALIGN_PARAGRAPH.LEFT
+    right = WD_ALIGN_PARAGRAPH.RIGHT
+    table = new_table(doc, 3, BOX_GRID_CM)
+
+    conclusion = fill_row(table, 0, [label(0, 0, "自查结论"), value(1, 1, "", left)])[1]
+    set_row_height(table.rows[0], Cm(1.3))
+    add_run(format_paragraph(conclusion.paragraphs[0], align=left), "{{ conclusion }}")
+
+    pledge = fill_row(table, 1, [label(0, 0, "申报人承诺"), value(1, 1, "", left)])[1]
+    set_row_height(table.rows[1], Cm(1.9))
+    add_run(
+        format_paragraph(
+            pledge.paragraphs[0],
+            align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+            before=Pt(6),
+            after=Pt(10),
+            first_line_indent=Pt(21),
+        ),
+        PLEDGE_TEXT,
+    )
+    add_run(format_paragraph(pledge.add_paragraph(), align=right, after=Pt(4)), PLEDGE_SIGNATURE)
+
+    review = fill_row(table, 2, [label(0, 0, "单位审核意见"), value(1, 1, "", right)])[1]
+    set_row_height(table.rows[2], Cm(2.4))
+    review.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+    first, date = REVIEW_LINES
+    add_run(format_paragraph(review.paragraphs[0], align=right, after=Pt(8)), first)
+    add_run(format_paragraph(review.add_paragraph(), align=right, after=Pt(4)), date)
+
+    note = format_paragraph(doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=Pt(4))
+    add_run(note, FOOTNOTE, size=SIZE_XIAOWU)
+
+
+def build(output: Path = DEFAULT_OUTPUT) -> Path:
+    doc = Document()
+    setup_document(doc)
+    build_title(doc)
+    build_info(doc)
+    spacer(doc)
+    build_checks(doc)
+    spacer(doc)
+    build_boxes(doc)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(output))
+    return output
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the .docx")
+    args = parser.parse_args(argv)
+    print(f"wrote {build(args.output)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
