@@ -182,15 +182,15 @@ def _fill(tmp_path: Path, overrides: dict[str, Any]) -> dict[str, bytes]:
         )
     assert result.data["status"] == "complete", (result.data["errors"], result.data["findings"])
     docs: dict[str, bytes] = {}
-    for filename, data in result.documents:
+    for doc in result.documents:
         for key, suffix in (
             (APPLICATION, "备案申请表.docx"),
             (WORK_PLAN, "工作方案.docx"),
             (PLEDGE, "真实性承诺书.docx"),
         ):
-            if filename.endswith(suffix):
-                docs[key] = data
-    assert set(docs) == {APPLICATION, WORK_PLAN, PLEDGE}, [name for name, _ in result.documents]
+            if doc.filename.endswith(suffix):
+                docs[key] = doc.data
+    assert set(docs) == {APPLICATION, WORK_PLAN, PLEDGE}, [doc.filename for doc in result.documents]
     return docs
 
 
