@@ -124,7 +124,7 @@ def shape_problems(scenario: Any) -> list[str]:
     return problems
 
 
-def _answers(path: Path, scenario: dict[str, Any]) -> dict[str, Any]:
+def scenario_answers(path: Path, scenario: dict[str, Any]) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     if scenario.get("base"):
         base = read(path.parent / str(scenario["base"])).data
@@ -254,7 +254,7 @@ def run_scenario(path: Path, registry: Registry) -> ScenarioResult:
         return outcome
     try:
         today = dt.date.fromisoformat(str(scenario.get("today", DEFAULT_TODAY)))
-        answers = _answers(path, scenario)
+        answers = scenario_answers(path, scenario)
     except (ValueError, SpecErrors, OSError) as exc:
         outcome.differences = [f"场景文件有误：{exc}"]
         return outcome

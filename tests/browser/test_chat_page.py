@@ -179,7 +179,7 @@ def test_campaign_page_and_widget(server: str, browser: Browser, artifacts: Path
     expect(page.locator("img[src$='cq_hgzy_2023.svg']")).to_be_visible()
     page.screenshot(path=str(artifacts / "index.png"), full_page=True)
 
-    page.goto(f"{server}/demo")
+    page.goto(f"{server}/demo?campaign=cq_hgzy_2023")
     bubble = page.locator("[data-testid=shenbao-bubble]")
     expect(bubble).to_be_visible()
     page.screenshot(path=str(artifacts / "widget-01-bubble.png"))

@@ -80,7 +80,12 @@ def test_full_application_with_photo_download_and_checklist(client: TestClient) 
     body = say(client, token, "确认")
     state = body["state"]
     assert state["status"] == "complete"
-    assert state["outcome"] == {"level": "二级/技师", "method": "综合评审", "path": "8号 二(一)"}
+    assert {o["name"]: o["value"] for o in state["outcomes"]} == {
+        "level": "二级/技师",
+        "method": "综合评审",
+        "path": "8号 二(一)",
+    }
+    assert [o["label"] for o in state["outcomes"]] == ["申报条件", "申报等级", "评价方式"]
     (doc,) = state["documents"]
     download = client.get(doc["url"])
     assert download.status_code == 200

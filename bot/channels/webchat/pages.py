@@ -63,8 +63,10 @@ async def chat(request: Request, campaign_id: str) -> Response:
 
 
 @router.get("/demo", response_class=HTMLResponse)
-async def demo(request: Request) -> Response:
-    campaign_id = next(iter(_intake(request).registry.campaigns), "")
+async def demo(request: Request, campaign: str | None = None) -> Response:
+    """A host page with the widget: the campaign named by `?campaign=`, else the first one."""
+    campaigns = _intake(request).registry.campaigns
+    campaign_id = campaign if campaign in campaigns else next(iter(campaigns), "")
     return templates.TemplateResponse(request, "demo.html", {"campaign_id": campaign_id})
 
 

@@ -42,7 +42,7 @@ def state_view(intake: Intake, app: Application, token: str, today: dt.date) -> 
         "documents": [],
         "checklist": None,
         "checklist_url": None,
-        "outcome": None,
+        "outcomes": [],
         "findings": intake.findings(app, today),
     }
     if complete:
@@ -53,5 +53,9 @@ def state_view(intake: Intake, app: Application, token: str, today: dt.date) -> 
         ]
         view["checklist"] = intake.checklist(app.id, today).as_dict()
         view["checklist_url"] = f"{base}/checklist.md"
-        view["outcome"] = {k: ev.outcomes.get(k) for k in ("level", "method", "path")}
+        view["outcomes"] = [
+            {"name": name, "label": outcome.label, "value": ev.outcomes[name]}
+            for name, outcome in program.spec.outcomes.items()
+            if ev.outcomes.get(name) not in (None, "")
+        ]
     return view

@@ -632,13 +632,10 @@
 
   function outcomeRows(state, doneData) {
     var rows = [];
-    var o = state && state.outcome;
-    if (o && typeof o === "object") {
-      if (o.level) rows.push(["申报等级", o.level]);
-      if (o.method) rows.push(["评价方式", o.method]);
-      if (o.path) rows.push(["依据条款", o.path]);
-      Object.keys(o).forEach(function (k) {
-        if (["level", "method", "path"].indexOf(k) < 0 && o[k] !== null && o[k] !== "" && typeof o[k] !== "object") rows.push([k, o[k]]);
+    var list = state && state.outcomes;
+    if (Array.isArray(list) && list.length) {
+      list.forEach(function (o) {
+        if (o && typeof o.value !== "object") rows.push([str(o.label || o.name), o.value]);
       });
     } else if (doneData && doneData.outcomes) {
       Object.keys(doneData.outcomes).forEach(function (k) { rows.push([k, doneData.outcomes[k]]); });
