@@ -16,13 +16,13 @@ from bot.documents.images import BadImage, check_document, reencode, sniff_image
 from bot.engine import checklist as checklists
 from bot.engine.campaign import Campaign
 from bot.engine.commands import COMMAND_WORDS
+from bot.engine.duplicates import check_key, duplicate_keys
 from bot.engine.evaluate import Evaluation, evaluate
 from bot.engine.expressions import truthy
 from bot.engine.flow import current_slot, step
-from bot.engine.identifiers import normalize_id_number
 from bot.engine.program import FormProgram
 from bot.engine.replies import Reply
-from bot.engine.spec import DocumentSpec, FileField, IdNumberField, ImageField
+from bot.engine.spec import DocumentSpec, FileField, ImageField
 from bot.engine.state import Slot
 from bot.engine.text import fill
 from bot.exports import SummaryFile, export_summaries
@@ -30,8 +30,6 @@ from bot.registry import Registry
 from storage import Application, Store
 
 RENDER_CACHE = 64
-DUPLICATE_RULE = "duplicate_id_title_level"
-DUPLICATE_BASIS = "渝职鉴发〔2022〕8号 七(三)"
 
 
 @dataclass(frozen=True)
@@ -105,14 +103,17 @@ class Intake:
         accepted = state.get("answers") != app.state.get("answers") or state.get("mode") != app.state.get(
             "mode"
         )
-        id_hmac = self._id_hmac(program, state)
-        duplicates = self._duplicates(app, id_hmac, state)
-        if duplicates:
-            state["flags"] = [duplicates]
-            if DUPLICATE_RULE not in (app.state.get("flags_shown") or []):
-                state["flags_shown"] = [DUPLICATE_RULE]
-                text = f"⚠ 请注意：{duplicates['message']}\n依据：{DUPLICATE_BASIS}"
-                replies.insert(0, Reply("finding", text, duplicates))
+        keys = duplicate_keys(program, app, state.get("answers", {}), self._blind_index)
+        flags = self._duplicate_findings(program, app, state, keys)
+        shown_before = list(app.state.get("flags_shown") or [])
+        for flag in flags:
+            if flag["rule"] not in shown_before:
+                shown_before.append(flag["rule"])
+                text = f"⚠ 请注意：{flag['message']}\n依据：{flag['basis']}"
+                replies.insert(0, Reply("finding", text, flag))
+        if flags:
+            state["flags"] = flags
+            state["flags_shown"] = shown_before
         else:
             state.pop("flags", None)
         shown = [r.as_dict() for r in replies]
@@ -127,9 +128,8 @@ class Intake:
             accepted=accepted,
             state=state,
             status=str(state.get("status", "in_progress")),
-            id_hmac=id_hmac,
-            title_level=_text(state.get("answers", {}).get("title_level")),
             level=_text(ev.outcomes.get("level")),
+            duplicate_keys=keys,
         )
         status = str(state.get("status", "in_progress"))
         committed = replace(app, state=state, status=status, event_count=app.event_count + 1)
@@ -299,33 +299,31 @@ class Intake:
         found = self.store.get_file(ref, app_id)
         return found[0] if found else None
 
-    def _id_hmac(self, program: FormProgram, state: dict[str, Any]) -> str | None:
-        answers = state.get("answers", {})
-        for key, info in program.fields.items():
-            if isinstance(info.field, IdNumberField) and isinstance(answers.get(key), str):
-                return self.store.keys.blind_index(normalize_id_number(answers[key]))
-        return None
+    def _blind_index(self, text: str) -> str:
+        return self.store.keys.blind_index(text, domain="duplicates")
 
-    def _duplicates(
-        self, app: Application, id_hmac: str | None, state: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        level = _text(state.get("answers", {}).get("title_level"))
-        if id_hmac is None or level is None:
-            return None
-        others = self.store.find_duplicates(id_hmac, level, exclude=app.id)
-        if not others:
-            return None
-        message = (
-            f"同一身份证号码已有 {len(others)} 份相同职称级别（{level}）的申报。"
-            "同一职称级别只能申报一个职业（工种），不得重复申报；如是重复填写，请只提交一份。"
-        )
-        return {
-            "rule": DUPLICATE_RULE,
-            "outcome": "warning",
-            "message": message,
-            "basis": DUPLICATE_BASIS,
-            "suggest": None,
-        }
+    def _duplicate_findings(
+        self, program: FormProgram, app: Application, state: dict[str, Any], keys: dict[str, str | None]
+    ) -> list[dict[str, Any]]:
+        """A warning per duplicate check whose key other live applications share."""
+        out = []
+        answers = state.get("answers", {})
+        for check in program.spec.duplicates:
+            key = keys.get(check_key(program, check))
+            others = self.store.duplicates_of(check_key(program, check), key, exclude=app.id) if key else []
+            if not others:
+                continue
+            values = {name: answers.get(name) for name in check.same} | {"count": len(others)}
+            out.append(
+                {
+                    "rule": check.id,
+                    "outcome": "warning",
+                    "message": fill(check.message, values),
+                    "basis": program.basis_text(check.basis),
+                    "suggest": None,
+                }
+            )
+        return out
 
 
 def _text(value: Any) -> str | None:

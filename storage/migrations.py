@@ -108,10 +108,24 @@ CREATE TABLE telegram_chats (
 CREATE INDEX telegram_chats_active ON telegram_chats (bot_id, chat_id, active_seq);
 """
 
+# Duplicate checks declared by forms (`duplicates:`): per application and check, a keyed blind index of the
+# answers that must not repeat (never the answers themselves). Replaces the flagship-only id_hmac/title_level
+# pair, which stays in `applications` unused.
+DUPLICATE_KEYS = """
+CREATE TABLE duplicate_keys (
+    app_id TEXT NOT NULL REFERENCES applications (id),
+    check_id TEXT NOT NULL,
+    key_hmac TEXT NOT NULL,
+    PRIMARY KEY (app_id, check_id)
+);
+CREATE INDEX duplicate_keys_lookup ON duplicate_keys (check_id, key_hmac);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
     Migration(3, "telegram inbox and chat-to-application map", TELEGRAM),
+    Migration(4, "blind-indexed keys of the forms' duplicate checks", DUPLICATE_KEYS),
 )
 
 _LEDGER = """

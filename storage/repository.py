@@ -144,6 +144,7 @@ class Store:
         id_hmac: str | None = None,
         title_level: str | None = None,
         level: str | None = None,
+        duplicate_keys: dict[str, str | None] | None = None,
     ) -> int:
         """Append one answer event and replace the state snapshot in one transaction; return its seq
         once it is committed (concurrent turns may share a commit: see group_commit)."""
@@ -167,6 +168,16 @@ class Store:
                 "title_level = coalesce(?, title_level), level = coalesce(?, level) WHERE id = ?",
                 [state_enc, at, status, id_hmac, title_level, level, app_id],
             )
+            for check_id, key in (duplicate_keys or {}).items():
+                if key is None:
+                    self.db.execute(
+                        "DELETE FROM duplicate_keys WHERE app_id = ? AND check_id = ?", [app_id, check_id]
+                    )
+                else:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO duplicate_keys (app_id, check_id, key_hmac) VALUES (?, ?, ?)",
+                        [app_id, check_id, key],
+                    )
             return seq
 
         seq: int = self._writes.run(write)
@@ -225,12 +236,13 @@ class Store:
         with self._lock:
             return tokens.resolve(self.db, token)
 
-    def find_duplicates(self, id_hmac: str, title_level: str, exclude: str) -> list[str]:
-        """Other live applications by the same person (blind index) at the same title level."""
+    def duplicates_of(self, check_id: str, key_hmac: str, exclude: str) -> list[str]:
+        """Other live applications with the same blind-indexed key for a duplicate check, oldest first."""
         with self._lock:
             rows = self.db.execute(
-                "SELECT id FROM applications WHERE id_hmac = ? AND title_level = ? AND id != ? "
-                "AND status != 'abandoned' ORDER BY created_at, id",
-                [id_hmac, title_level, exclude],
+                "SELECT d.app_id FROM duplicate_keys d JOIN applications a ON a.id = d.app_id "
+                "WHERE d.check_id = ? AND d.key_hmac = ? AND d.app_id != ? AND a.status != 'abandoned' "
+                "ORDER BY a.created_at, a.id",
+                [check_id, key_hmac, exclude],
             ).fetchall()
-        return [row[0] for row in rows]
+        return [str(r[0]) for r in rows]

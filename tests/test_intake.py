@@ -10,12 +10,13 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from bot.intake import DUPLICATE_RULE, Intake
+from bot.intake import Intake
 from bot.registry import Registry
 from storage import Store
 from tests.engine.transcript import COMPLETE
 
 ROOT = Path(__file__).resolve().parents[1]
+DUPLICATE_RULE = "duplicate_id_title_level"  # the flagship's `duplicates:` check
 TODAY = dt.date(2023, 9, 20)
 
 
@@ -60,6 +61,8 @@ def test_second_application_with_same_id_and_title_level_is_flagged(intake: Inta
     second, _ = intake.start("cq_hgzy_2023", "test")
     replies = say(intake, second.id, *COMPLETE[:11], "50010119900101123x")
     assert replies[0].kind == "finding" and "七(三)" in replies[0].text
+    assert "已有 1 份相同职称级别（中级）的申报" in replies[0].text
+    assert replies[0].data["basis"] == "渝职鉴发〔2022〕8号 七(三)"
     app = intake.store.get(second.id)
     assert app is not None
     assert DUPLICATE_RULE in [f["rule"] for f in intake.findings(app)]
@@ -69,6 +72,12 @@ def test_second_application_with_same_id_and_title_level_is_flagged(intake: Inta
     answers[3], answers[6] = "副高级", "一级/高级技师"
     replies = say(intake, third.id, *answers[:7], "否", *answers[7:])
     assert all(r.data.get("rule") != DUPLICATE_RULE for r in replies)
+    # correcting the ID number of the second application clears its flag
+    say(intake, second.id, "修改 证件号码", "500115198512312468")
+    fixed = intake.store.get(second.id)
+    assert fixed is not None and DUPLICATE_RULE not in [f["rule"] for f in intake.findings(fixed)]
+    keys = intake.store.db.execute("SELECT key_hmac FROM duplicate_keys").fetchall()
+    assert keys and all("500101" not in k[0] for k in keys)
 
 
 def _jpeg_with_gps() -> bytes:

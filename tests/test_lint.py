@@ -197,3 +197,34 @@ def test_fields_shown_only_in_a_summary_table_are_used(tmp_path: Path) -> None:
     forms2, templates2 = write_form(tmp_path / "b", cells={f"{chr(64 + note)}{TEMPLATE_ROW}": "备注"})
     problem = only(lint([forms2], forms2, templates2), WARNING)
     assert "note" in problem.message
+
+
+DUPLICATES = """
+duplicates:
+  - id: same_person
+    same: [name, level]
+    message: 已有 {count} 份{level}的申报
+    basis: tz 七
+"""
+
+
+def test_duplicate_check_is_clean_when_right(tmp_path: Path) -> None:
+    assert problems_for(tmp_path, FORM + DUPLICATES) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("same: [name, level]", "same: [name, levle]", "same 里的 'levle' 不是普通字段"),
+        ("{level}的申报", "{lvl}的申报", "{lvl}"),
+        ("basis: tz 七", "basis: tx 七", "未声明"),
+        ("id: same_person", "id: short", "重复"),
+    ],
+    ids=["unknown-field", "unknown-placeholder", "undeclared-basis", "id-taken"],
+)
+def test_duplicate_check_mistakes(tmp_path: Path, old: str, new: str, message: str) -> None:
+    form = FORM + DUPLICATES.replace(old, new)
+    problem = only(problems_for(tmp_path, form))
+    assert message in problem.message
+    last = max(i for i, line in enumerate(form.splitlines(), 1) if new in line)
+    assert problem.where.line == last

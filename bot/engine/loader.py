@@ -111,6 +111,7 @@ class _Builder:
             checklist.append(CompiledItem(item, self._expr(item.when, ("checklist", i, "when"), names)))
         documents = self._documents(names)
         summaries = compile_summaries(spec, self.templates, self._expr, self._error, names)
+        self._duplicates(fields, names)
         self._check_literals(fields)
         if self.errors:
             raise SpecErrors(self.errors)
@@ -265,16 +266,34 @@ class _Builder:
                 found.add(name)
         return frozenset(found)
 
+    def _basis(self, basis: str, path: Path_) -> None:
+        key = basis.split(" ", 1)[0]
+        if key not in self.spec.basis:
+            declared = ", ".join(self.spec.basis)
+            self._error(
+                path,
+                f"依据 {basis!r} 引用了未声明的文件 {key!r}；请在顶层 basis: 下声明（已声明：{declared}）",
+            )
+
+    def _duplicates(self, fields: dict[str, FieldInfo], names: frozenset[str]) -> None:
+        ids = [r.id for r in self.spec.rules]
+        for i, check in enumerate(self.spec.duplicates):
+            base: Path_ = ("duplicates", i)
+            self._basis(check.basis, (*base, "basis"))
+            for j, name in enumerate(check.same):
+                if name not in fields or fields[name].group is not None:
+                    plain = [k for k, f in fields.items() if f.group is None]
+                    self._error(
+                        (*base, "same", j), f"same 里的 {name!r} 不是普通字段；可用：{', '.join(plain)}"
+                    )
+            self._placeholders(check.message, (*base, "message"), names | {"count"})
+            if check.id in ids or [d.id for d in self.spec.duplicates].index(check.id) != i:
+                self._error((*base, "id"), f"编号 {check.id!r} 与其他规则或重复检查重复")
+
     def _rules(self, names: frozenset[str], computed: dict[str, frozenset[str]]) -> list[CompiledRule]:
         out = []
         for i, rule in enumerate(self.spec.rules):
-            key = rule.basis.split(" ", 1)[0]
-            if key not in self.spec.basis:
-                declared = ", ".join(self.spec.basis)
-                self._error(
-                    ("rules", i, "basis"),
-                    f"依据 {rule.basis!r} 引用了未声明的文件 {key!r}；请在顶层 basis: 下声明（已声明：{declared}）",
-                )
+            self._basis(rule.basis, ("rules", i, "basis"))
             for name in rule.set:
                 if name not in self.spec.outcomes:
                     self._error(("rules", i, "set", name), f"结果值 {name!r} 未在 outcomes: 下声明")

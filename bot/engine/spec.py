@@ -247,6 +247,17 @@ class SummarySpec(Strict):
     sort_by: list[Ident] = Field(default_factory=list)
 
 
+class DuplicateCheck(Strict):
+    """Applications whose answers to `same` are all equal (ID numbers compared normalised, through a keyed
+    blind index, never in clear) are flagged to each other as a warning (see docs)."""
+
+    id: Ident
+    same: list[Ident] = Field(min_length=1)
+    scope: Literal["form", "campaign"] = "form"
+    message: str
+    basis: str
+
+
 class ChecklistItem(Strict):
     text: str
     when: str | None = None
@@ -267,6 +278,7 @@ class FormSpec(Strict):
     documents: list[DocumentSpec] = Field(default_factory=list)
     checklist: list[ChecklistItem] = Field(default_factory=list)
     summaries: list[SummarySpec] = Field(default_factory=list)
+    duplicates: list[DuplicateCheck] = Field(default_factory=list)
     copies: int = Field(default=1, ge=1, le=10)
 
     @field_validator("sections")

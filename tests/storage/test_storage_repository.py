@@ -159,23 +159,30 @@ def test_files_round_trip_and_stay_with_their_application(store: Store) -> None:
     assert store.db.execute("SELECT size FROM files WHERE ref = ?", [ref]).fetchone()[0] == len(data)
 
 
-def test_find_duplicates(store: Store) -> None:
-    def app(hmac: str, title: str, status: str | None = None) -> str:
+def test_duplicates_of(store: Store) -> None:
+    def app(key: str | None, check: str = "f.same", status: str | None = None) -> str:
         new = store.create_application("f", "c", "web", {})
         turn: dict[str, Any] = {"channel": "web", "kind": "answer", "payload": {}, "accepted": True}
-        store.record_turn(new.id, **turn, state={}, id_hmac=hmac, title_level=title, status=status)
+        store.record_turn(new.id, **turn, state={}, status=status, duplicate_keys={check: key})
         return new.id
 
-    me, twin, _other_title, _abandoned, _other_person = (
-        app("h1", "中级"),
-        app("h1", "中级"),
-        app("h1", "副高级"),
-        app("h1", "中级", "abandoned"),
-        app("h2", "中级"),
+    me, twin, _other_check, _abandoned, _other_key, _no_key = (
+        app("k1"),
+        app("k1"),
+        app("k1", "f.other"),
+        app("k1", status="abandoned"),
+        app("k2"),
+        app(None),
     )
-    assert store.find_duplicates("h1", "中级", exclude=me) == [twin]
-    assert store.find_duplicates("h1", "中级", exclude=twin) == [me]
-    assert store.find_duplicates("h3", "中级", exclude=me) == []
+    assert store.duplicates_of("f.same", "k1", exclude=me) == [twin]
+    assert store.duplicates_of("f.same", "k1", exclude=twin) == [me]
+    assert store.duplicates_of("f.same", "k3", exclude=me) == []
+    # a key that changes or goes away is replaced, not added
+    turn: dict[str, Any] = {"channel": "web", "kind": "answer", "payload": {}, "accepted": True}
+    store.record_turn(twin, **turn, state={}, duplicate_keys={"f.same": "k2"})
+    assert store.duplicates_of("f.same", "k1", exclude=me) == []
+    store.record_turn(twin, **turn, state={}, duplicate_keys={"f.same": None})
+    assert store.duplicates_of("f.same", "k2", exclude=twin) == [_other_key]
 
 
 def test_list_applications(store: Store) -> None:
