@@ -3,6 +3,7 @@ is invented, and the YAML examples marked `# spec-example` are valid (full forms
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 import types
@@ -288,3 +289,20 @@ def test_links_between_guide_pages_resolve() -> None:
     for doc in DOC_FILES:
         for target in re.findall(r"\]\(([\w.-]+\.md)(?:#[^)]*)?\)", read(doc)):
             assert (DOCS / target).is_file(), f"docs/{doc} links to missing docs/{target}"
+
+
+def test_every_cli_command_is_in_the_guide_and_the_readme() -> None:
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    names = sorted(sub.choices)
+    guide = read("README.md")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [n for n in names if f"`shenbao {n}" not in guide and n not in ("serve", "telegram")]
+    assert missing == [], f"docs/README.md does not list: {missing}"
+    assert [n for n in names if f"shenbao {n}" not in readme] == []
+    documented = set(re.findall(r"`shenbao ([a-z-]+)", guide))
+    assert documented <= set(names), (
+        f"docs/README.md lists commands that do not exist: {documented - set(names)}"
+    )
