@@ -19,26 +19,41 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.oxml.styles import CT_Style
-from docx.oxml.text.run import CT_R
-from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Length, Pt
-from docx.table import Table, _Row
-from docx.text.paragraph import Paragraph
-from docx.text.run import Run
+from docx.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docx_kit import (
+    FANGSONG,
+    HEITI,
+    LEFT,
+    SIZE_SANHAO,
+    SIZE_WUHAO,
+    SIZE_XIAOER,
+    SIZE_XIAOWU,
+    Cell,
+    add_page_number_footer,
+    add_run,
+    fill_row,
+    first_paragraph,
+    format_paragraph,
+    label,
+    main_for_dir,
+    merge,
+    new_table,
+    save,
+    set_row_height,
+    setup_document,
+    tiny_spacer,
+    value,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT_DIR = REPO_ROOT / "doc_templates"
@@ -49,27 +64,6 @@ PLEDGE = "cq_school_filing_pledge.docx"
 APPLICATION_TITLE = "技工院校开展职业技能等级认定备案申请表"
 WORK_PLAN_TITLE = "职业技能等级认定工作方案"
 PLEDGE_TITLE_LINES: tuple[str, str] = ("职业技能等级评价机构", "申请备案材料真实性承诺书")
-
-# --- typography -------------------------------------------------------------------------
-SONGTI = "宋体"
-HEITI = "黑体"
-FANGSONG = "仿宋_GB2312"
-LATIN = "Times New Roman"
-
-SIZE_XIAOER = Pt(18)  # 小二: titles
-SIZE_SANHAO = Pt(16)  # 三号: 附件 mark, plan headings and body (公文正文)
-SIZE_XIAOSI = Pt(12)  # 小四
-SIZE_WUHAO = Pt(10.5)  # 五号: table text
-SIZE_XIAOWU = Pt(9)  # 小五: the wide people tables
-
-# --- page geometry (A4 portrait) --------------------------------------------------------
-PAGE_WIDTH = Cm(21.0)
-PAGE_HEIGHT = Cm(29.7)
-MARGIN_TOP = Cm(2.54)
-MARGIN_BOTTOM = Cm(2.54)
-MARGIN_LEFT = Cm(2.2)
-MARGIN_RIGHT = Cm(2.2)
-CELL_PADDING_CM = 0.1
 
 # 附件1 tables; every grid sums to the 16.6 cm text width.
 BASIC_GRID_CM: tuple[float, ...] = (4.4, 4.0, 2.4, 5.8)
@@ -118,158 +112,6 @@ DATE_TAG = (
 )
 
 
-# --- low-level XML helpers --------------------------------------------------------------
-def _twips(cm: float) -> int:
-    return round(cm * 567)
-
-
-def _set_fonts(r_pr_owner: CT_R | CT_Style, east_asia: str, latin: str = LATIN) -> None:
-    r_pr = r_pr_owner.get_or_add_rPr()
-    r_fonts = r_pr.get_or_add_rFonts()
-    r_fonts.set(qn("w:ascii"), latin)
-    r_fonts.set(qn("w:hAnsi"), latin)
-    r_fonts.set(qn("w:eastAsia"), east_asia)
-    r_fonts.set(qn("w:cs"), latin)
-    for theme_attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        r_fonts.attrib.pop(qn(theme_attr), None)
-
-
-def _insert_before(parent: BaseOxmlElement, child: BaseOxmlElement, successors: Sequence[str]) -> None:
-    for tag in successors:
-        found = parent.find(qn(tag))
-        if found is not None:
-            found.addprevious(child)
-            return
-    parent.append(child)
-
-
-def _element(tag: str, spec: dict[str, str]) -> BaseOxmlElement:
-    el = OxmlElement(tag)
-    for key, value in spec.items():
-        el.set(qn(f"w:{key}"), value)
-    return el
-
-
-def _line(size_eighths: int) -> dict[str, str]:
-    return {"val": "single", "sz": str(size_eighths), "space": "0", "color": "000000"}
-
-
-# --- runs and paragraphs ----------------------------------------------------------------
-def add_run(
-    paragraph: Paragraph,
-    text: str,
-    *,
-    size: Length = SIZE_WUHAO,
-    bold: bool = False,
-    east_asia: str = SONGTI,
-) -> Run:
-    """One run = one piece of text; Jinja tags are always passed whole to a single call."""
-    run = paragraph.add_run(text)
-    run.font.size = size
-    run.font.bold = True if bold else None
-    _set_fonts(run._r, east_asia)
-    return run
-
-
-def format_paragraph(
-    paragraph: Paragraph,
-    *,
-    align: WD_ALIGN_PARAGRAPH | None = WD_ALIGN_PARAGRAPH.CENTER,
-    before: Length | None = None,
-    after: Length | None = None,
-    line_spacing: float | Length | None = None,
-    first_line_indent: Length | None = None,
-    page_break_before: bool = False,
-    keep_with_next: bool = False,
-) -> Paragraph:
-    fmt = paragraph.paragraph_format
-    fmt.alignment = align
-    fmt.space_before = before if before is not None else Pt(0)
-    fmt.space_after = after if after is not None else Pt(0)
-    if line_spacing is not None:
-        fmt.line_spacing = line_spacing
-    else:
-        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    if first_line_indent is not None:
-        fmt.first_line_indent = first_line_indent
-    if page_break_before:
-        fmt.page_break_before = True
-    if keep_with_next:
-        fmt.keep_with_next = True
-    return paragraph
-
-
-def spacer(doc: DocumentObject) -> None:
-    """A 1 pt paragraph: Word would merge two adjacent tables into one."""
-    paragraph = format_paragraph(doc.add_paragraph())
-    mark = OxmlElement("w:rPr")
-    mark.append(_element("w:sz", {"val": "2"}))
-    paragraph._p.get_or_add_pPr().append(mark)
-
-
-# --- tables -----------------------------------------------------------------------------
-def new_table(doc: DocumentObject, rows: int, grid_cm: Sequence[float]) -> Table:
-    """A centred, fixed-layout, ruled table with explicit column widths."""
-    table: Table = doc.add_table(rows=rows, cols=len(grid_cm))
-    table.style = None
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    tbl_w = tbl_pr.find(qn("w:tblW"))
-    if tbl_w is None:
-        tbl_w = OxmlElement("w:tblW")
-        _insert_before(tbl_pr, tbl_w, ("w:jc", "w:tblInd", "w:tblBorders", "w:tblLayout", "w:tblLook"))
-    tbl_w.set(qn("w:type"), "dxa")
-    tbl_w.set(qn("w:w"), str(sum(_twips(cm) for cm in grid_cm)))
-
-    tbl_borders = OxmlElement("w:tblBorders")
-    for side, size in (("top", 8), ("left", 8), ("bottom", 8), ("right", 8), ("insideH", 4), ("insideV", 4)):
-        tbl_borders.append(_element(f"w:{side}", _line(size)))
-    _insert_before(tbl_pr, tbl_borders, ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook"))
-    cell_mar = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        cell_mar.append(_element(f"w:{side}", {"w": str(_twips(CELL_PADDING_CM)), "type": "dxa"}))
-    _insert_before(tbl_pr, cell_mar, ("w:tblLook",))
-
-    for idx, cm in enumerate(grid_cm):
-        table.columns[idx].width = Cm(cm)
-        for cell in table.columns[idx].cells:
-            cell.width = Cm(cm)
-    return table
-
-
-def set_row_height(row: _Row, height: Length, *, cant_split: bool = True) -> None:
-    row.height = height
-    row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-    if cant_split:
-        tr_pr = row._tr.get_or_add_trPr()
-        if tr_pr.find(qn("w:cantSplit")) is None:
-            _insert_before(tr_pr, OxmlElement("w:cantSplit"), ("w:trHeight", "w:tblHeader", "w:jc"))
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One logical cell of a row: grid columns ``first..last`` (inclusive)."""
-
-    first: int
-    last: int
-    text: str = ""
-    bold: bool = False
-    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER
-    top: bool = False  # long text: start at the top of a tall cell
-
-
-LEFT = WD_ALIGN_PARAGRAPH.LEFT
-
-
-def label(first: int, last: int, text: str, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER) -> Cell:
-    return Cell(first, last, text, bold=True, align=align)
-
-
-def value(first: int, last: int, text: str, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER) -> Cell:
-    return Cell(first, last, text, align=align)
-
-
 # A row layout: (kind, cells) where kind is "fixed" | "header" | "loop" | "text" | "tag".
 Layout = list[tuple[str, list[Cell]]]
 
@@ -290,22 +132,8 @@ def build_table(doc: DocumentObject, grid_cm: Sequence[float], layout: Layout, s
     table = new_table(doc, len(layout), grid_cm)
     for idx, (kind, cells) in enumerate(layout):
         row = table.rows[idx]
-        for spec in cells:
-            cell = table.cell(idx, spec.first)
-            if spec.last > spec.first:
-                cell = cell.merge(table.cell(idx, spec.last))
-            cell.vertical_alignment = (
-                WD_CELL_VERTICAL_ALIGNMENT.TOP if spec.top else WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            )
-            paragraph = format_paragraph(
-                cell.paragraphs[0],
-                align=spec.align,
-                before=Pt(3) if spec.top else None,
-                line_spacing=1.25 if spec.top else None,
-                keep_with_next=kind == "header",  # a heading row stays with what follows it
-            )
-            if spec.text:
-                add_run(paragraph, spec.text, size=size, bold=spec.bold)
+        # a heading row stays with what follows it
+        fill_row(table, idx, cells, size=size, keep_with_next=kind == "header")
         if kind == "text":
             set_row_height(row, TEXT_BOX_HEIGHT, cant_split=False)
         elif kind == "loop":
@@ -334,86 +162,8 @@ def row_values(keys: Sequence[str], *, left: Sequence[str] = ()) -> list[Cell]:
     return cells
 
 
-# --- document setup ---------------------------------------------------------------------
-def setup_document(doc: DocumentObject, title: str, subject: str) -> None:
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width = PAGE_WIDTH
-    section.page_height = PAGE_HEIGHT
-    section.top_margin = MARGIN_TOP
-    section.bottom_margin = MARGIN_BOTTOM
-    section.left_margin = MARGIN_LEFT
-    section.right_margin = MARGIN_RIGHT
-    section.header_distance = Cm(1.5)
-    section.footer_distance = Cm(1.5)
-
-    styles_el = doc.styles.element
-    doc_defaults = styles_el.find(qn("w:docDefaults"))
-    if doc_defaults is not None:
-        r_pr_default = doc_defaults.find(qn("w:rPrDefault"))
-        if r_pr_default is not None:
-            r_pr = r_pr_default.find(qn("w:rPr"))
-            if r_pr is not None:
-                r_fonts = r_pr.find(qn("w:rFonts"))
-                if r_fonts is None:
-                    r_fonts = OxmlElement("w:rFonts")
-                    r_pr.insert(0, r_fonts)
-                for attr in list(r_fonts.attrib):
-                    del r_fonts.attrib[attr]
-                for attr, font in (("ascii", LATIN), ("hAnsi", LATIN), ("eastAsia", SONGTI), ("cs", LATIN)):
-                    r_fonts.set(qn(f"w:{attr}"), font)
-                lang = r_pr.find(qn("w:lang"))
-                if lang is None:
-                    lang = OxmlElement("w:lang")
-                    r_pr.append(lang)
-                lang.set(qn("w:val"), "en-US")
-                lang.set(qn("w:eastAsia"), "zh-CN")
-
-    normal = doc.styles["Normal"]
-    normal.font.size = SIZE_XIAOSI
-    _set_fonts(normal.element, SONGTI)
-    normal.paragraph_format.space_before = Pt(0)
-    normal.paragraph_format.space_after = Pt(0)
-    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-
-    package_rels = doc.part.package.rels
-    for r_id, rel in list(package_rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            del package_rels[r_id]
-
-    doc.core_properties.title = title
-    doc.core_properties.subject = subject
-    doc.core_properties.author = "shenbao"
-    doc.core_properties.comments = "docxtpl template generated by tools/build_cq_school_filing_template.py"
-
-
-def add_page_number_footer(doc: DocumentObject) -> None:
-    """ "— N —" centred in the footer of every page."""
-    footer = doc.sections[0].footer
-    footer.is_linked_to_previous = False
-    paragraph = format_paragraph(footer.paragraphs[0])
-    add_run(paragraph, "— ", size=Pt(14))
-
-    def fld_char(kind: str) -> None:
-        run = add_run(paragraph, "", size=Pt(14))
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        run._r.append(el)
-
-    fld_char("begin")
-    instr_run = add_run(paragraph, "", size=Pt(14))
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = " PAGE "
-    instr_run._r.append(instr)
-    fld_char("separate")
-    add_run(paragraph, "1", size=Pt(14))
-    fld_char("end")
-    add_run(paragraph, " —", size=Pt(14))
-
-
 def attachment_mark(doc: DocumentObject, text: str) -> None:
-    paragraph = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
+    paragraph = first_paragraph(doc)
     add_run(format_paragraph(paragraph, align=LEFT, after=Pt(12)), text, size=SIZE_SANHAO, east_asia=HEITI)
 
 
@@ -431,7 +181,7 @@ def title(doc: DocumentObject, *lines: str, after: Length = TITLE_AFTER) -> None
 # --- 附件1 申请表 -------------------------------------------------------------------------
 def build_application(output: Path) -> Path:
     doc = Document()
-    setup_document(doc, APPLICATION_TITLE, "附件1")
+    setup_document(doc, title=APPLICATION_TITLE, subject="附件1", builder=Path(__file__).name)
     attachment_mark(doc, "附件1")
     title(doc, APPLICATION_TITLE)
 
@@ -464,7 +214,7 @@ def build_application(output: Path) -> Path:
         )
     basic.append(("fixed", [label(0, 0, "电子邮箱"), value(1, 3, "{{ email }}", LEFT)]))
     build_table(doc, BASIC_GRID_CM, basic, SIZE_WUHAO)
-    spacer(doc)
+    tiny_spacer(doc)
 
     n = len(OCCUPATION_GRID_CM)
     occupations: Layout = [
@@ -501,11 +251,8 @@ def build_application(output: Path) -> Path:
     table = build_table(doc, OCCUPATION_GRID_CM, occupations, SIZE_WUHAO)
     # 序号, 专业, 职业编码, 等级 and 认定依据 span the two header rows (vertical merges).
     for col in (0, 1, 4, 5, 6):
-        merged = table.cell(1, col).merge(table.cell(2, col))
-        for extra in merged.paragraphs[1:]:
-            if not extra.text:
-                extra._p.getparent().remove(extra._p)
-    spacer(doc)
+        merge(table, (1, col), (2, col))
+    tiny_spacer(doc)
 
     n = 1
     build_table(
@@ -514,7 +261,7 @@ def build_application(output: Path) -> Path:
         [heading_row("三、院校主干专业范围及具备的组织优势、专业优势等", n), text_row("{{ advantages }}", n)],
         SIZE_WUHAO,
     )
-    spacer(doc)
+    tiny_spacer(doc)
 
     n = len(EQUIPMENT_GRID_CM)
     venue: Layout = [
@@ -527,7 +274,7 @@ def build_application(output: Path) -> Path:
     venue += loop_rows("equipment", row_values(("eq_name", "brand", "model", "quantity", "ownership")), n)
     venue += [heading_row("（三）计算机考务管理及视频监控设备配置情况", n), text_row("{{ exam_it_text }}", n)]
     build_table(doc, EQUIPMENT_GRID_CM, venue, SIZE_WUHAO)
-    spacer(doc)
+    tiny_spacer(doc)
 
     people_heading = format_paragraph(
         doc.add_paragraph(), align=LEFT, before=Pt(6), after=Pt(6), keep_with_next=True
@@ -569,12 +316,10 @@ def build_application(output: Path) -> Path:
         layout += loop_rows(group, row_values(keys), n)
         build_table(doc, grid, layout, SIZE_XIAOWU)
         if idx < len(people) - 1:
-            spacer(doc)
+            tiny_spacer(doc)
 
     add_page_number_footer(doc)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(output))
-    return output
+    return save(doc, output)
 
 
 # --- 附件2 工作方案 -------------------------------------------------------------------------
@@ -590,7 +335,7 @@ def body_paragraph(doc: DocumentObject, text: str) -> None:
 
 def build_work_plan(output: Path) -> Path:
     doc = Document()
-    setup_document(doc, WORK_PLAN_TITLE, "附件2")
+    setup_document(doc, title=WORK_PLAN_TITLE, subject="附件2", builder=Path(__file__).name)
     attachment_mark(doc, "附件2")
     title(doc, WORK_PLAN_TITLE, after=Pt(6))
     school = format_paragraph(doc.add_paragraph(), after=Pt(18))
@@ -625,15 +370,13 @@ def build_work_plan(output: Path) -> Path:
     add_run(date, DATE_TAG, size=SIZE_SANHAO, east_asia=FANGSONG)
 
     add_page_number_footer(doc)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(output))
-    return output
+    return save(doc, output)
 
 
 # --- 附件3 承诺书 ---------------------------------------------------------------------------
 def build_pledge(output: Path) -> Path:
     doc = Document()
-    setup_document(doc, "".join(PLEDGE_TITLE_LINES), "附件3")
+    setup_document(doc, title="".join(PLEDGE_TITLE_LINES), subject="附件3", builder=Path(__file__).name)
     attachment_mark(doc, "附件3")
     title(doc, *PLEDGE_TITLE_LINES, after=Pt(30))
 
@@ -666,9 +409,7 @@ def build_pledge(output: Path) -> Path:
     date = format_paragraph(doc.add_paragraph(), align=right, before=Pt(18))
     add_run(date, DATE_TAG, size=SIZE_SANHAO, east_asia=FANGSONG)
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(output))
-    return output
+    return save(doc, output)
 
 
 def build(output_dir: Path = DEFAULT_OUTPUT_DIR) -> list[Path]:
@@ -680,14 +421,7 @@ def build(output_dir: Path = DEFAULT_OUTPUT_DIR) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR, help="where to write the .docx files"
-    )
-    args = parser.parse_args(argv)
-    for path in build(args.output_dir):
-        print(f"wrote {path}")
-    return 0
+    return main_for_dir(__doc__, build, DEFAULT_OUTPUT_DIR, argv)
 
 
 if __name__ == "__main__":

@@ -19,26 +19,36 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.oxml.styles import CT_Style
-from docx.oxml.text.run import CT_R
-from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Length, Pt
-from docx.table import Table, _Cell, _Row
-from docx.text.paragraph import Paragraph
-from docx.text.run import Run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docx_kit import (
+    HEITI,
+    SIZE_XIAOER,
+    SIZE_XIAOSI,
+    SIZE_XIAOWU,
+    SONGTI,
+    Cell,
+    add_run,
+    fill_row,
+    first_paragraph,
+    format_paragraph,
+    label,
+    main_for_file,
+    new_table,
+    save,
+    set_row_height,
+    setup_document,
+    value,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO_ROOT / "doc_templates" / "cq_skill_to_title.docx"
@@ -46,22 +56,8 @@ DEFAULT_OUTPUT = REPO_ROOT / "doc_templates" / "cq_skill_to_title.docx"
 FORM_TITLE = "高技能人才参评专业技术职称申报资格自查表"
 SUBTITLE = "（依据渝人社发〔2021〕55号 二(一)、三(一)）"
 
-SONGTI = "宋体"
-HEITI = "黑体"
-LATIN = "Times New Roman"
-
-SIZE_XIAOER = Pt(18)  # 小二: title
-SIZE_XIAOSI = Pt(12)  # 小四: body
-SIZE_WUHAO = Pt(10.5)  # 五号: table text
-SIZE_XIAOWU = Pt(9)  # 小五: notes
-
-PAGE_WIDTH = Cm(21.0)
-PAGE_HEIGHT = Cm(29.7)
 MARGIN_TOP = Cm(1.6)
 MARGIN_BOTTOM = Cm(1.5)
-MARGIN_LEFT = Cm(2.2)
-MARGIN_RIGHT = Cm(2.2)
-CELL_PADDING_CM = 0.1
 
 # 申请人基本情况: six columns summing to the 16.6 cm text width.
 INFO_GRID_CM: tuple[float, ...] = (2.8, 3.2, 2.6, 2.6, 2.4, 3.0)
@@ -110,151 +106,6 @@ FOOTNOTE = (
 )
 
 
-# --- low-level XML helpers --------------------------------------------------------------
-def _twips(cm: float) -> int:
-    return round(cm * 567)
-
-
-def _set_fonts(r_pr_owner: CT_R | CT_Style, east_asia: str, latin: str = LATIN) -> None:
-    r_pr = r_pr_owner.get_or_add_rPr()
-    r_fonts = r_pr.get_or_add_rFonts()
-    r_fonts.set(qn("w:ascii"), latin)
-    r_fonts.set(qn("w:hAnsi"), latin)
-    r_fonts.set(qn("w:eastAsia"), east_asia)
-    r_fonts.set(qn("w:cs"), latin)
-    for theme_attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        r_fonts.attrib.pop(qn(theme_attr), None)
-
-
-def _insert_before(parent: BaseOxmlElement, child: BaseOxmlElement, successors: Sequence[str]) -> None:
-    for tag in successors:
-        found = parent.find(qn(tag))
-        if found is not None:
-            found.addprevious(child)
-            return
-    parent.append(child)
-
-
-def _element(tag: str, spec: dict[str, str]) -> BaseOxmlElement:
-    el = OxmlElement(tag)
-    for key, val in spec.items():
-        el.set(qn(f"w:{key}"), val)
-    return el
-
-
-def _line(size_eighths: int) -> dict[str, str]:
-    return {"val": "single", "sz": str(size_eighths), "space": "0", "color": "000000"}
-
-
-def add_run(
-    paragraph: Paragraph,
-    text: str,
-    *,
-    size: Length = SIZE_WUHAO,
-    bold: bool = False,
-    east_asia: str = SONGTI,
-) -> Run:
-    """One run = one piece of text; Jinja tags are always passed whole to a single call."""
-    run = paragraph.add_run(text)
-    run.font.size = size
-    run.font.bold = True if bold else None
-    _set_fonts(run._r, east_asia)
-    return run
-
-
-def format_paragraph(
-    paragraph: Paragraph,
-    *,
-    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
-    before: Length | None = None,
-    after: Length | None = None,
-    line_spacing: float | None = None,
-    first_line_indent: Length | None = None,
-) -> Paragraph:
-    fmt = paragraph.paragraph_format
-    fmt.alignment = align
-    fmt.space_before = before if before is not None else Pt(0)
-    fmt.space_after = after if after is not None else Pt(0)
-    if line_spacing is not None:
-        fmt.line_spacing = line_spacing
-    else:
-        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    if first_line_indent is not None:
-        fmt.first_line_indent = first_line_indent
-    return paragraph
-
-
-def new_table(doc: DocumentObject, rows: int, grid_cm: Sequence[float]) -> Table:
-    """A centred, fixed-layout, ruled table with explicit column widths."""
-    table: Table = doc.add_table(rows=rows, cols=len(grid_cm))
-    table.style = None
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    tbl_w = tbl_pr.find(qn("w:tblW"))
-    if tbl_w is None:
-        tbl_w = OxmlElement("w:tblW")
-        _insert_before(tbl_pr, tbl_w, ("w:jc", "w:tblInd", "w:tblBorders", "w:tblLayout", "w:tblLook"))
-    tbl_w.set(qn("w:type"), "dxa")
-    tbl_w.set(qn("w:w"), str(sum(_twips(cm) for cm in grid_cm)))
-
-    tbl_borders = OxmlElement("w:tblBorders")
-    for side, size in (("top", 8), ("left", 8), ("bottom", 8), ("right", 8), ("insideH", 4), ("insideV", 4)):
-        tbl_borders.append(_element(f"w:{side}", _line(size)))
-    _insert_before(tbl_pr, tbl_borders, ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook"))
-    cell_mar = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        cell_mar.append(_element(f"w:{side}", {"w": str(_twips(CELL_PADDING_CM)), "type": "dxa"}))
-    _insert_before(tbl_pr, cell_mar, ("w:tblLook",))
-
-    for idx, cm in enumerate(grid_cm):
-        table.columns[idx].width = Cm(cm)
-        for cell in table.columns[idx].cells:
-            cell.width = Cm(cm)
-    return table
-
-
-def set_row_height(row: _Row, height: Length) -> None:
-    row.height = height
-    row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-    tr_pr = row._tr.get_or_add_trPr()
-    if tr_pr.find(qn("w:cantSplit")) is None:
-        _insert_before(tr_pr, OxmlElement("w:cantSplit"), ("w:trHeight", "w:tblHeader", "w:jc"))
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One logical cell of a row: grid columns ``first..last`` (inclusive)."""
-
-    first: int
-    last: int
-    text: str = ""
-    bold: bool = False
-    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER
-
-
-def label(first: int, last: int, text: str) -> Cell:
-    return Cell(first, last, text, bold=True)
-
-
-def value(first: int, last: int, text: str, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER) -> Cell:
-    return Cell(first, last, text, align=align)
-
-
-def fill_row(table: Table, row_idx: int, cells: Sequence[Cell]) -> list[_Cell]:
-    out: list[_Cell] = []
-    for spec in cells:
-        cell = table.cell(row_idx, spec.first)
-        if spec.last > spec.first:
-            cell = cell.merge(table.cell(row_idx, spec.last))
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        paragraph = format_paragraph(cell.paragraphs[0], align=spec.align)
-        if spec.text:
-            add_run(paragraph, spec.text, bold=spec.bold)
-        out.append(cell)
-    return out
-
-
 SPACER_HEIGHT = Pt(4)
 
 
@@ -265,55 +116,8 @@ def spacer(doc: DocumentObject, height: Length = SPACER_HEIGHT) -> None:
     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
 
 
-# --- document ----------------------------------------------------------------------------
-def setup_document(doc: DocumentObject) -> None:
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width = PAGE_WIDTH
-    section.page_height = PAGE_HEIGHT
-    section.top_margin = MARGIN_TOP
-    section.bottom_margin = MARGIN_BOTTOM
-    section.left_margin = MARGIN_LEFT
-    section.right_margin = MARGIN_RIGHT
-
-    doc_defaults = doc.styles.element.find(qn("w:docDefaults"))
-    r_pr = None if doc_defaults is None else doc_defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
-    if r_pr is not None:
-        r_fonts = r_pr.find(qn("w:rFonts"))
-        if r_fonts is None:
-            r_fonts = OxmlElement("w:rFonts")
-            r_pr.insert(0, r_fonts)
-        for attr in list(r_fonts.attrib):
-            del r_fonts.attrib[attr]
-        for attr, font in (("ascii", LATIN), ("hAnsi", LATIN), ("eastAsia", SONGTI), ("cs", LATIN)):
-            r_fonts.set(qn(f"w:{attr}"), font)
-        lang = r_pr.find(qn("w:lang"))
-        if lang is None:
-            lang = OxmlElement("w:lang")
-            r_pr.append(lang)
-        lang.set(qn("w:val"), "en-US")
-        lang.set(qn("w:eastAsia"), "zh-CN")
-
-    normal = doc.styles["Normal"]
-    normal.font.size = SIZE_XIAOSI
-    _set_fonts(normal.element, SONGTI)
-    normal.paragraph_format.space_before = Pt(0)
-    normal.paragraph_format.space_after = Pt(0)
-    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-
-    package_rels = doc.part.package.rels
-    for r_id, rel in list(package_rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            del package_rels[r_id]
-
-    doc.core_properties.title = FORM_TITLE
-    doc.core_properties.subject = "渝人社发〔2021〕55号 申报资格自查"
-    doc.core_properties.author = "shenbao"
-    doc.core_properties.comments = "docxtpl template generated by tools/build_cq_skill_to_title_template.py"
-
-
 def build_title(doc: DocumentObject) -> None:
-    title = format_paragraph(doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph(), after=Pt(4))
+    title = format_paragraph(first_paragraph(doc), after=Pt(4))
     add_run(title, FORM_TITLE, size=SIZE_XIAOER, bold=True, east_asia=HEITI)
     sub = format_paragraph(doc.add_paragraph(), after=Pt(8))
     add_run(sub, SUBTITLE, size=SIZE_XIAOSI, east_asia=SONGTI)
@@ -423,24 +227,26 @@ def build_boxes(doc: DocumentObject) -> None:
 
 def build(output: Path = DEFAULT_OUTPUT) -> Path:
     doc = Document()
-    setup_document(doc)
+    setup_document(
+        doc,
+        title=FORM_TITLE,
+        subject="渝人社发〔2021〕55号 申报资格自查",
+        builder=Path(__file__).name,
+        margin_top=MARGIN_TOP,
+        margin_bottom=MARGIN_BOTTOM,
+        header_footer_distance=None,  # no header or footer on this one-page form
+    )
     build_title(doc)
     build_info(doc)
     spacer(doc)
     build_checks(doc)
     spacer(doc)
     build_boxes(doc)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(output))
-    return output
+    return save(doc, output)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the .docx")
-    args = parser.parse_args(argv)
-    print(f"wrote {build(args.output)}")
-    return 0
+    return main_for_file(__doc__, build, DEFAULT_OUTPUT, argv)
 
 
 if __name__ == "__main__":

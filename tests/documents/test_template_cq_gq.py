@@ -7,12 +7,8 @@ tests check the committed files equal a fresh build, render them the way the bot
 
 from __future__ import annotations
 
-import importlib.util
-import re
-import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,6 +18,13 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, Listing
 
+from tests.documents.template_checks import (
+    assert_variables,
+    load_builder,
+    tags_in_single_runs,
+    word_parts,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools"
 GRADE = {
@@ -29,7 +32,6 @@ GRADE = {
     "senior": ROOT / "doc_templates" / "cq_gq_grade_senior.docx",
 }
 POSTS = ROOT / "doc_templates" / "cq_gq_posts.docx"
-TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 
 GRADE_SCALARS = (
     "employer",
@@ -62,21 +64,6 @@ POSTS_VARIABLES = {"unit_name", "filler", "filler_phone", "fill_date", "levels"}
 HOSTILE = ("</w:t></w:r><w:p>", "<script>alert(1)</script>", "{{ 7*7 }}", "{% if x %}", "A & B")
 
 
-def _load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    path = TOOLS / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith(".xml")}
-
-
 def _text(doc: DocumentObject) -> str:
     return "\n".join(Paragraph(p, doc._body).text for p in doc.element.body.iter(qn("w:p")))
 
@@ -103,15 +90,15 @@ def _grade_context(hostile: bool) -> dict[str, Any]:
 
 
 def test_committed_templates_match_builders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    grade = _load("build_cq_gq_grade_template", monkeypatch)
+    grade = load_builder("build_cq_gq_grade_template", monkeypatch)
     fresh = grade.build(tmp_path)
     assert [p.name for p in fresh] == [GRADE["basic"].name, GRADE["senior"].name]
     for path in fresh:
-        assert _parts(path) == _parts(ROOT / "doc_templates" / path.name), (
+        assert word_parts(path) == word_parts(ROOT / "doc_templates" / path.name), (
             "re-run tools/build_cq_gq_grade_template.py"
         )
-    posts = _load("build_cq_gq_posts_template", monkeypatch)
-    assert _parts(posts.build(tmp_path / "posts.docx")) == _parts(POSTS), (
+    posts = load_builder("build_cq_gq_posts_template", monkeypatch)
+    assert word_parts(posts.build(tmp_path / "posts.docx")) == word_parts(POSTS), (
         "re-run tools/build_cq_gq_posts_template.py"
     )
 
@@ -119,20 +106,13 @@ def test_committed_templates_match_builders(tmp_path: Path, monkeypatch: pytest.
 @pytest.mark.parametrize("template", [*GRADE.values(), POSTS], ids=["basic", "senior", "posts"])
 def test_every_tag_sits_in_a_single_run(template: Path) -> None:
     doc = Document(str(template))
-    for p in doc.element.body.iter(qn("w:p")):
-        para_tags = TAG_RE.findall("".join(t.text or "" for t in p.iter(qn("w:t"))))
-        run_tags = [
-            tag
-            for r in p.iter(qn("w:r"))
-            for tag in TAG_RE.findall("".join(t.text or "" for t in r.iter(qn("w:t"))))
-        ]
-        assert para_tags == run_tags
+    tags_in_single_runs(doc)
 
 
 def test_templates_use_only_the_agreed_variables() -> None:
     for template in GRADE.values():
-        assert DocxTemplate(template).get_undeclared_template_variables() == GRADE_VARIABLES
-    assert DocxTemplate(POSTS).get_undeclared_template_variables() == POSTS_VARIABLES
+        assert_variables(template, GRADE_VARIABLES)
+    assert_variables(POSTS, POSTS_VARIABLES)
 
 
 @pytest.mark.parametrize("variant", ["basic", "senior"])

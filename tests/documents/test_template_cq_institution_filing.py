@@ -6,9 +6,6 @@ way the bot does (``autoescape=True``) and read the result back with python-docx
 
 from __future__ import annotations
 
-import importlib.util
-import re
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,10 +15,18 @@ import pytest
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
-from docx.shared import Cm
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
+
+from tests.documents.template_checks import (
+    assert_a4_and_fonts,
+    assert_matches_committed,
+    assert_variables,
+    control_rows,
+    load_builder,
+    tags_in_single_runs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "doc_templates" / "cq_institution_filing.docx"
@@ -79,7 +84,6 @@ OFFICIAL_LABELS = (
     "专业方向",
     "是否本单位人员",
 )
-TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 HOSTILE = (
     "</w:t></w:r></w:p><w:p><w:r><w:t>",
     "<script>alert('x')</script>",
@@ -124,7 +128,7 @@ def _render(tmp_path: Path, context: dict[str, Any]) -> tuple[DocumentObject, Pa
 
 def test_template_uses_only_the_agreed_variables() -> None:
     assert TEMPLATE.exists(), "run: python tools/build_cq_institution_filing_template.py"
-    assert DocxTemplate(TEMPLATE).get_undeclared_template_variables() == set(SCALARS) | set(ROWS)
+    assert_variables(TEMPLATE, set(SCALARS) | set(ROWS))
 
 
 def test_official_labels_in_official_order() -> None:
@@ -139,15 +143,8 @@ def test_official_labels_in_official_order() -> None:
 
 def test_every_tag_sits_in_a_single_run_and_control_rows_hold_only_the_tag() -> None:
     doc = Document(str(TEMPLATE))
-    for p in doc.element.body.iter(qn("w:p")):
-        para_tags = TAG_RE.findall("".join(t.text or "" for t in p.iter(qn("w:t"))))
-        run_tags = [
-            tag
-            for r in p.iter(qn("w:r"))
-            for tag in TAG_RE.findall("".join(t.text or "" for t in r.iter(qn("w:t"))))
-        ]
-        assert para_tags == run_tags
-    control = [row for table in doc.tables for row in _row_texts(table) if any("{%tr" in c for c in row)]
+    tags_in_single_runs(doc)
+    control = control_rows(doc.tables, _row_texts)
     assert control == [
         ["{%tr for m in mappings %}"],
         ["{%tr endfor %}"],
@@ -160,28 +157,15 @@ def test_every_tag_sits_in_a_single_run_and_control_rows_hold_only_the_tag() -> 
 
 def test_page_setup_and_fonts() -> None:
     doc = Document(str(TEMPLATE))
-    section = doc.sections[0]
-    assert section.page_width is not None and abs(section.page_width - Cm(21.0)) < Cm(0.05)
-    assert section.page_height is not None and abs(section.page_height - Cm(29.7)) < Cm(0.05)
-    assert doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
-    east_asia = {f.get(qn("w:eastAsia")) for f in doc.element.body.iter(qn("w:rFonts"))}
-    assert {"宋体", "黑体"} <= east_asia
+    assert_a4_and_fonts(doc)
     assert [len(t._tbl.tblGrid.gridCol_lst) for t in doc.tables] == [5, 6, 7]
 
 
 def test_committed_template_matches_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = importlib.util.spec_from_file_location("build_cq_institution_filing_template", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
+    module = load_builder("build_cq_institution_filing_template", monkeypatch)
     fresh = module.build(tmp_path / "fresh.docx")
 
-    def parts(path: Path) -> dict[str, bytes]:
-        with zipfile.ZipFile(path) as zf:
-            return {n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith(".xml")}
-
-    assert parts(fresh) == parts(TEMPLATE), "re-run tools/build_cq_institution_filing_template.py"
+    assert_matches_committed(fresh, TEMPLATE, "build_cq_institution_filing_template")
 
 
 @pytest.mark.parametrize("n", [1, 3, 20])

@@ -6,10 +6,7 @@ way the bot does (``autoescape=True``) and read the result back with python-docx
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import re
-import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +21,15 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, InlineImage, Listing
 from PIL import Image
+
+from tests.documents.template_checks import (
+    assert_a4_and_fonts,
+    assert_matches_committed,
+    assert_variables,
+    control_rows,
+    load_builder,
+    tags_in_single_runs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "doc_templates" / "cq_pro_to_skill.docx"
@@ -116,7 +122,6 @@ INSTRUCTIONS = (
     "七、本表一式两份，一份存入本人档案，一份由评价机构留存。",
 )
 
-TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 PHOTO_PLACEHOLDER = "（照片）"
 
 ContextFactory = Callable[[DocxTemplate], dict[str, Any]]
@@ -339,21 +344,12 @@ def _photo_tc(basic: Table) -> Any:
 # --- the template file itself --------------------------------------------------------------
 def test_template_uses_only_the_agreed_variables() -> None:
     assert TEMPLATE.exists(), "run: python tools/build_cq_pro_to_skill_template.py"
-    assert DocxTemplate(TEMPLATE).get_undeclared_template_variables() == ALLOWED_VARIABLES
+    assert_variables(TEMPLATE, ALLOWED_VARIABLES)
 
 
 def test_every_tag_sits_in_a_single_run() -> None:
     doc = Document(str(TEMPLATE))
-    seen: list[str] = []
-    for p in doc.element.body.iter(qn("w:p")):
-        para_tags = TAG_RE.findall("".join(t.text or "" for t in p.iter(qn("w:t"))))
-        run_tags = [
-            tag
-            for r in p.iter(qn("w:r"))
-            for tag in TAG_RE.findall("".join(t.text or "" for t in r.iter(qn("w:t"))))
-        ]
-        assert para_tags == run_tags
-        seen.extend(para_tags)
+    seen = tags_in_single_runs(doc)
     assert "{%tr for r in education %}" in seen
     assert "{%tr for w in work_history %}" in seen
     assert seen.count("{%tr endfor %}") == 2
@@ -362,7 +358,7 @@ def test_every_tag_sits_in_a_single_run() -> None:
 def test_tr_control_rows_hold_only_the_tag() -> None:
     doc = Document(str(TEMPLATE))
     _, basic, _ = _tables(doc)
-    control = [row for row in _row_texts(basic) if any("{%tr" in cell for cell in row)]
+    control = control_rows([basic], _row_texts)
     assert control == [
         ["{%tr for r in education %}"],
         ["{%tr endfor %}"],
@@ -373,16 +369,9 @@ def test_tr_control_rows_hold_only_the_tag() -> None:
 
 def test_page_setup_fonts_and_photo_box() -> None:
     doc = Document(str(TEMPLATE))
+    assert_a4_and_fonts(doc)
     section = doc.sections[0]
-    assert section.page_width is not None and section.page_height is not None
-    assert abs(section.page_width - Cm(21.0)) < Cm(0.05)
-    assert abs(section.page_height - Cm(29.7)) < Cm(0.05)
     assert section.page_height > section.page_width  # portrait
-
-    normal_fonts = doc.styles["Normal"].element.rPr.rFonts
-    assert normal_fonts.get(qn("w:eastAsia")) == "宋体"
-    east_asia = {r_fonts.get(qn("w:eastAsia")) for r_fonts in doc.element.body.iter(qn("w:rFonts"))}
-    assert {"宋体", "黑体"} <= east_asia
 
     _, basic, _ = _tables(doc)
     photo = _photo_tc(basic)
@@ -396,18 +385,10 @@ def test_page_setup_fonts_and_photo_box() -> None:
 
 
 def test_committed_template_matches_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = importlib.util.spec_from_file_location("build_cq_pro_to_skill_template", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
+    module = load_builder("build_cq_pro_to_skill_template", monkeypatch)
     fresh = module.build(tmp_path / "fresh.docx")
 
-    def parts(path: Path) -> dict[str, bytes]:
-        with zipfile.ZipFile(path) as zf:
-            return {n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith(".xml")}
-
-    assert parts(fresh) == parts(TEMPLATE), "re-run tools/build_cq_pro_to_skill_template.py"
+    assert_matches_committed(fresh, TEMPLATE, "build_cq_pro_to_skill_template")
 
 
 # --- rendering ------------------------------------------------------------------------------

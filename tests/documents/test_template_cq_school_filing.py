@@ -8,10 +8,7 @@ with the scenario answers), reading the three documents back with python-docx.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import io
-import re
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,15 +17,21 @@ import pytest
 import yaml
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Cm
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from docxtpl import DocxTemplate
 
 from bot.fill import fill
 from bot.intake import Intake
 from bot.registry import Registry
 from storage import Store
+from tests.documents.template_checks import (
+    assert_a4_and_fonts,
+    assert_matches_committed,
+    assert_variables,
+    control_rows,
+    load_builder,
+    tags_in_single_runs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "doc_templates"
@@ -152,8 +155,6 @@ PLEDGE_TEXT = (
     "如有不实之处，愿承担相应法律责任和由此产生的一切后果。"
 )
 
-TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-
 
 def _text(doc: Any) -> str:
     return "\n".join(Paragraph(p, None).text for p in doc.element.body.iter(qn("w:p")))  # type: ignore[arg-type]
@@ -197,59 +198,34 @@ def _fill(tmp_path: Path, overrides: dict[str, Any]) -> dict[str, bytes]:
 # --- the template files ---------------------------------------------------------------------
 @pytest.mark.parametrize("template", sorted(VARIABLES))
 def test_template_uses_only_the_agreed_variables(template: str) -> None:
-    assert DocxTemplate(TEMPLATES / template).get_undeclared_template_variables() == VARIABLES[template]
+    assert_variables(TEMPLATES / template, VARIABLES[template])
 
 
 @pytest.mark.parametrize("template", sorted(VARIABLES))
 def test_every_tag_sits_in_a_single_run_and_loops_are_tr_rows(template: str) -> None:
     doc = Document(str(TEMPLATES / template))
-    seen: list[str] = []
-    for p in doc.element.body.iter(qn("w:p")):
-        para_tags = TAG_RE.findall("".join(t.text or "" for t in p.iter(qn("w:t"))))
-        run_tags = [
-            tag
-            for r in p.iter(qn("w:r"))
-            for tag in TAG_RE.findall("".join(t.text or "" for t in r.iter(qn("w:t"))))
-        ]
-        assert para_tags == run_tags
-        seen.extend(para_tags)
+    seen = tags_in_single_runs(doc)
     assert [t for t in seen if t.startswith("{%tr for")] == [
         f"{{%tr for r in {g} %}}" for g in LOOPS[template]
     ]
     assert seen.count("{%tr endfor %}") == len(LOOPS[template])
-    for table in doc.tables:
-        for row in _rows(table):
-            if any("{%tr" in cell for cell in row):
-                assert len(row) == 1, row  # a control row is one merged cell holding only the tag
+    for row in control_rows(doc.tables, _rows):
+        assert len(row) == 1, row  # a control row is one merged cell holding only the tag
 
 
 @pytest.mark.parametrize("template", sorted(VARIABLES))
 def test_page_setup_and_fonts(template: str) -> None:
     doc = Document(str(TEMPLATES / template))
-    section = doc.sections[0]
-    assert section.page_width is not None and section.page_height is not None
-    assert abs(section.page_width - Cm(21.0)) < Cm(0.05)
-    assert abs(section.page_height - Cm(29.7)) < Cm(0.05)
-    assert doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
-    east_asia = {r_fonts.get(qn("w:eastAsia")) for r_fonts in doc.element.body.iter(qn("w:rFonts"))}
-    assert "黑体" in east_asia
+    assert_a4_and_fonts(doc, {"黑体"})
 
 
 def test_committed_templates_match_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = importlib.util.spec_from_file_location("build_cq_school_filing_template", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
+    module = load_builder("build_cq_school_filing_template", monkeypatch)
     fresh = module.build(tmp_path)
     assert sorted(p.name for p in fresh) == sorted(VARIABLES)
 
-    def parts(path: Path) -> dict[str, bytes]:
-        with zipfile.ZipFile(path) as zf:
-            return {n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith(".xml")}
-
     for path in fresh:
-        assert parts(path) == parts(TEMPLATES / path.name), "re-run tools/build_cq_school_filing_template.py"
+        assert_matches_committed(path, TEMPLATES / path.name, "build_cq_school_filing_template")
 
 
 # --- filled through the bot -----------------------------------------------------------------

@@ -6,9 +6,6 @@ the bot does (``autoescape=True``) and read the result back with python-docx.
 
 from __future__ import annotations
 
-import importlib.util
-import re
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,10 +14,17 @@ import pytest
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
-from docx.shared import Cm
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, Listing
+
+from tests.documents.template_checks import (
+    assert_a4_and_fonts,
+    assert_matches_committed,
+    assert_variables,
+    load_builder,
+    tags_in_single_runs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "doc_templates" / "cq_skill_to_title.docx"
@@ -87,7 +91,6 @@ LABELS = (
 )
 CLAUSES = ("55号 二", "55号 二(一)", "55号 三(一)1", "55号 三(一)")
 
-TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 HOSTILE = (
     "</w:t></w:r></w:p><w:p><w:r><w:t>",
     "<script>alert('x')</script>",
@@ -150,49 +153,26 @@ def _full_context() -> dict[str, Any]:
 
 def test_template_uses_only_the_agreed_variables() -> None:
     assert TEMPLATE.exists(), "run: python tools/build_cq_skill_to_title_template.py"
-    assert DocxTemplate(TEMPLATE).get_undeclared_template_variables() == ALLOWED_VARIABLES
+    assert_variables(TEMPLATE, ALLOWED_VARIABLES)
 
 
 def test_every_tag_sits_in_a_single_run() -> None:
     doc = Document(str(TEMPLATE))
-    seen: list[str] = []
-    for p in doc.element.body.iter(qn("w:p")):
-        para_tags = TAG_RE.findall("".join(t.text or "" for t in p.iter(qn("w:t"))))
-        run_tags = [
-            tag
-            for r in p.iter(qn("w:r"))
-            for tag in TAG_RE.findall("".join(t.text or "" for t in r.iter(qn("w:t"))))
-        ]
-        assert para_tags == run_tags
-        seen.extend(para_tags)
+    seen = tags_in_single_runs(doc)
     assert sorted(seen) == sorted(f"{{{{ {name} }}}}" for name in ALLOWED_VARIABLES)
 
 
 def test_page_setup_and_fonts() -> None:
     doc = Document(str(TEMPLATE))
-    section = doc.sections[0]
-    assert section.page_width is not None and section.page_height is not None
-    assert abs(section.page_width - Cm(21.0)) < Cm(0.05)
-    assert abs(section.page_height - Cm(29.7)) < Cm(0.05)
-    assert doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
-    east_asia = {r_fonts.get(qn("w:eastAsia")) for r_fonts in doc.element.body.iter(qn("w:rFonts"))}
-    assert {"宋体", "黑体"} <= east_asia
+    assert_a4_and_fonts(doc)
     assert len(doc.tables) == 3
 
 
 def test_committed_template_matches_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = importlib.util.spec_from_file_location("build_cq_skill_to_title_template", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
+    module = load_builder("build_cq_skill_to_title_template", monkeypatch)
     fresh = module.build(tmp_path / "fresh.docx")
 
-    def parts(path: Path) -> dict[str, bytes]:
-        with zipfile.ZipFile(path) as zf:
-            return {n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith(".xml")}
-
-    assert parts(fresh) == parts(TEMPLATE), "re-run tools/build_cq_skill_to_title_template.py"
+    assert_matches_committed(fresh, TEMPLATE, "build_cq_skill_to_title_template")
 
 
 def test_render_full_context(tmp_path: Path) -> None:

@@ -4,9 +4,6 @@ with python-docx."""
 
 from __future__ import annotations
 
-import importlib.util
-import re
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,9 +11,17 @@ from typing import Any
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Cm
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, Listing
+
+from tests.documents.template_checks import (
+    TAG_RE,
+    assert_a4_and_fonts,
+    assert_matches_committed,
+    assert_variables,
+    load_builder,
+    tags_in_single_runs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILDER = ROOT / "tools" / "build_hs_guantong_template.py"
@@ -45,7 +50,6 @@ SKILL_LABELS = (
     "黄石市专业技术人才参加职业技能等级评价申报表", "现专业技术职称", "申报职业（工种）", "申报等级",
     "评价类别", "评价方式", "相关专业毕业证书", "所在单位意见", "评价机构意见",
 )  # fmt: skip
-TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 HOSTILE = ("</w:t></w:r><w:r><w:t>", "<script>alert('x')</script>", "{{ 7*7 }}", "{%tr endfor %}", "A & B")
 
 
@@ -73,37 +77,18 @@ def _context(variables: set[str], hostile: bool) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("template", "variables"), [(TITLE, TITLE_VARIABLES), (SKILL, SKILL_VARIABLES)])
 def test_template_variables_and_single_run_tags(template: Path, variables: set[str]) -> None:
-    assert DocxTemplate(template).get_undeclared_template_variables() == variables
+    assert_variables(template, variables)
     doc = Document(str(template))
-    for p in doc.element.body.iter(qn("w:p")):
-        para_tags = TAG_RE.findall("".join(t.text or "" for t in p.iter(qn("w:t"))))
-        run_tags = [
-            tag
-            for r in p.iter(qn("w:r"))
-            for tag in TAG_RE.findall("".join(t.text or "" for t in r.iter(qn("w:t"))))
-        ]
-        assert para_tags == run_tags
-    section = doc.sections[0]
-    assert section.page_width is not None and abs(section.page_width - Cm(21.0)) < Cm(0.05)
-    assert section.page_height is not None and abs(section.page_height - Cm(29.7)) < Cm(0.05)
-    east_asia = {f.get(qn("w:eastAsia")) for f in doc.element.body.iter(qn("w:rFonts"))}
-    assert {"宋体", "黑体"} <= east_asia
+    tags_in_single_runs(doc)
+    assert_a4_and_fonts(doc)
 
 
 def test_committed_templates_match_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = importlib.util.spec_from_file_location("build_hs_guantong_template", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
+    module = load_builder("build_hs_guantong_template", monkeypatch)
     fresh_title, fresh_skill = module.build(tmp_path)
 
-    def parts(path: Path) -> dict[str, bytes]:
-        with zipfile.ZipFile(path) as zf:
-            return {n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith(".xml")}
-
-    assert parts(fresh_title) == parts(TITLE), "re-run tools/build_hs_guantong_template.py"
-    assert parts(fresh_skill) == parts(SKILL), "re-run tools/build_hs_guantong_template.py"
+    assert_matches_committed(fresh_title, TITLE, "build_hs_guantong_template")
+    assert_matches_committed(fresh_skill, SKILL, "build_hs_guantong_template")
 
 
 @pytest.mark.parametrize("hostile", [False, True], ids=["plain", "hostile"])
