@@ -247,3 +247,31 @@ def test_pages_qr_widget_and_docs(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/sessions", "/api/s/{token}/messages", "/api/s/{token}/upload"} <= set(paths)
+
+
+def _group_ids(html: str, key: str) -> list[str]:
+    import re
+
+    found = re.search(rf'id="group-{key}".*?</(section|details)>', html, re.S)
+    return re.findall(r'data-campaign="([a-z0-9_]+)"', found.group(0)) if found else []
+
+
+@pytest.mark.parametrize(
+    ("today", "open_", "recent"),
+    [
+        (dt.date(2023, 9, 20), ["cq_hgzy_2023"], []),
+        (dt.date(2023, 10, 20), [], ["cq_hgzy_2023"]),
+    ],
+)
+def test_index_groups_open_recently_closed_and_past(
+    tmp_path: Path, today: dt.date, open_: list[str], recent: list[str]
+) -> None:
+    settings = Settings(tmp_path / "data", ROOT / "forms", ROOT / "doc_templates", None)
+    with TestClient(create_app(settings, clock=lambda: today)) as c:
+        html = c.get("/").text
+    assert _group_ids(html, "open") == open_
+    assert _group_ids(html, "recent") == recent
+    past = _group_ids(html, "past")
+    assert "cq_gq_2021" in past and "cq_hgzy_2023" not in past
+    assert ("目前没有开放的申报批次" in html) == (not open_)
+    assert html.index('id="group-open"') < html.index('id="group-past"')

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import segno
 from fastapi import APIRouter, Request
@@ -29,6 +31,25 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+RECENT_DAYS = 60  # a campaign closed this many days ago or fewer is listed as “最近截止”
+
+
+def campaign_groups(
+    intake: Intake, campaigns: list[dict[str, Any]], today: dt.date
+) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(key, heading, campaigns) for the index: open ones by deadline, then those closed in the last
+    RECENT_DAYS days, then older ones (shown folded)."""
+
+    def deadline(c: dict[str, Any]) -> dt.date:
+        return intake.registry.campaigns[c["id"]].deadline
+
+    open_ = sorted((c for c in campaigns if not c["closed"]), key=lambda c: (deadline(c), c["id"]))
+    closed = sorted((c for c in campaigns if c["closed"]), key=lambda c: (deadline(c), c["id"]), reverse=True)
+    recent = [c for c in closed if (today - deadline(c)).days <= RECENT_DAYS]
+    past = [c for c in closed if c not in recent]
+    return [("open", "正在申报", open_), ("recent", "最近截止", recent), ("past", "往期批次", past)]
+
+
 @router.get("/", response_class=HTMLResponse)
 async def index(request: Request) -> Response:
     intake = _intake(request)
@@ -40,8 +61,12 @@ async def index(request: Request) -> Response:
         view["chat_url"] = f"{base_url(request)}/chat/{campaign_id}"
         view["qr_url"] = f"/qr/{campaign_id}.svg"
         campaigns.append(view)
-    campaigns.sort(key=lambda c: (c["closed"], c["id"]))
-    context = {"campaigns": campaigns, "base_url": base_url(request)}
+    groups = campaign_groups(intake, campaigns, today)
+    context = {
+        "groups": groups,
+        "campaigns": [c for _, _, cs in groups for c in cs],
+        "base_url": base_url(request),
+    }
     return templates.TemplateResponse(request, "index.html", context)
 
 
