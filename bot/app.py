@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.channels import telegram
 from bot.channels.webchat import api, pages
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, TooLarge
+from bot.channels.webchat.ratelimit import Limiter
 from bot.intake import Intake
 from bot.registry import Registry
 from bot.settings import Settings
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
             store.close()
 
     app = FastAPI(title="shenbao 申报", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.new_sessions = Limiter(settings.sessions_per_minute, 60)
+    app.state.resume_failures = Limiter(settings.resume_failures, 600)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(telegram.router)

@@ -16,6 +16,8 @@ class Settings:
     templates_dir: Path
     key_file: Path | None
     workers: int = 8  # threads running blocking work (engine turns, storage) at once; renders have their own
+    sessions_per_minute: int = 120  # new web applications per client address and minute
+    resume_failures: int = 10  # wrong resume codes per client address in 10 minutes
     # Telegram (bot/channels/telegram/): off without a token
     telegram_token: str | None = None
     telegram_mode: str = "polling"  # polling (`shenbao telegram`) | webhook (mounted in `shenbao serve`)
@@ -34,6 +36,8 @@ class Settings:
             templates_dir=Path(env.get("SHENBAO_TEMPLATES_DIR", str(ROOT / "doc_templates"))),
             key_file=Path(key) if key else None,
             workers=max(1, int(env.get("SHENBAO_WORKERS", "8"))),
+            sessions_per_minute=max(1, int(env.get("SHENBAO_SESSIONS_PER_MINUTE", "120"))),
+            resume_failures=max(1, int(env.get("SHENBAO_RESUME_FAILURES", "10"))),
             telegram_token=env.get("SHENBAO_TELEGRAM_TOKEN") or None,
             telegram_mode=env.get("SHENBAO_TELEGRAM_MODE", "polling").strip().lower(),
             telegram_secret=env.get("SHENBAO_TELEGRAM_SECRET") or None,

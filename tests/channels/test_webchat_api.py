@@ -275,3 +275,39 @@ def test_index_groups_open_recently_closed_and_past(
     assert "cq_gq_2021" in past and "cq_hgzy_2023" not in past
     assert ("目前没有开放的申报批次" in html) == (not open_)
     assert html.index('id="group-open"') < html.index('id="group-past"')
+
+
+def test_guessing_resume_codes_is_limited_per_client(tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "data", ROOT / "forms", ROOT / "doc_templates", None, resume_failures=3)
+    with TestClient(create_app(settings, clock=lambda: TODAY)) as c:
+        real = c.post("/api/sessions", json={"campaign": "cq_hgzy_2023"}).json()["resume_code"]
+        for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC"):
+            assert c.post("/api/sessions/resume", json={"code": guess}).status_code == 404
+        refused = c.post("/api/sessions/resume", json={"code": real})
+        assert refused.status_code == 429
+        assert "尝试次数太多" in refused.json()["error"] and int(refused.headers["Retry-After"]) > 0
+        # nothing of the application leaks in the refusal
+        assert "token" not in refused.json() and "state" not in refused.json()
+
+
+def test_new_sessions_are_limited_per_client(tmp_path: Path) -> None:
+    settings = Settings(
+        tmp_path / "data", ROOT / "forms", ROOT / "doc_templates", None, sessions_per_minute=2
+    )
+    with TestClient(create_app(settings, clock=lambda: TODAY)) as c:
+        codes = [c.post("/api/sessions", json={"campaign": "cq_hgzy_2023"}).status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+
+
+def test_limiter_window_slides() -> None:
+    from bot.channels.webchat.ratelimit import Limiter
+
+    now = [0.0]
+    limiter = Limiter(limit=2, window=10, clock=lambda: now[0])
+    limiter.record("a")
+    limiter.record("a")
+    assert limiter.retry_after("a") == 10 and limiter.retry_after("b") == 0
+    now[0] = 9.5
+    assert limiter.retry_after("a") == 1
+    now[0] = 10.0
+    assert limiter.retry_after("a") == 0

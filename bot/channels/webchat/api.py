@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
+from bot.channels.webchat.ratelimit import Limiter, client_key
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
 from bot.intake import Intake
@@ -22,6 +23,7 @@ MAX_MESSAGE_CHARS = 2000
 COMMANDS = frozenset(COMMAND_WORDS) | {"start"}
 
 router = APIRouter(prefix="/api", tags=["chat"])
+TOO_MANY = "尝试次数太多，请 {s} 秒后再试。"
 
 
 class ApiError(Exception):
@@ -33,7 +35,10 @@ class ApiError(Exception):
 
 
 def error_response(exc: ApiError) -> JSONResponse:
-    return JSONResponse({"error": exc.message, **exc.extra}, status_code=exc.status)
+    response = JSONResponse({"error": exc.message, **exc.extra}, status_code=exc.status)
+    if "retry_after" in exc.extra:
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 class NewSession(BaseModel):
@@ -89,9 +94,23 @@ async def _payload(intake: Intake, app_id: str, token: str, replies: list[Any]) 
     return await run_in_threadpool(_view, intake, app_id, token, replies)
 
 
+def _limiter(request: Request, name: str) -> Limiter:
+    limiter: Limiter = getattr(request.app.state, name)
+    return limiter
+
+
+def _refuse_when_over(limiter: Limiter, request: Request) -> None:
+    wait = limiter.retry_after(client_key(request))
+    if wait:
+        raise ApiError(429, TOO_MANY.format(s=wait), retry_after=wait)
+
+
 @router.post("/sessions", status_code=201, summary="Start an application for a campaign")
 async def create_session(request: Request, body: NewSession) -> dict[str, Any]:
     intake = _intake(request)
+    sessions = _limiter(request, "new_sessions")
+    _refuse_when_over(sessions, request)
+    sessions.record(client_key(request))
     if body.campaign not in intake.registry.campaigns:
         raise ApiError(404, "没有这个申报批次，请核对链接。")
     try:
@@ -105,8 +124,11 @@ async def create_session(request: Request, body: NewSession) -> dict[str, Any]:
 @router.post("/sessions/resume", summary="Continue an application with its resume code")
 async def resume_session(request: Request, body: ResumeRequest) -> dict[str, Any]:
     intake = _intake(request)
+    failures = _limiter(request, "resume_failures")
+    _refuse_when_over(failures, request)
     app = await run_in_threadpool(intake.store.by_resume_code, body.code)
     if app is None:
+        failures.record(client_key(request))
         raise ApiError(404, "续填码不存在，请核对（8 位字母和数字）。")
     token = await run_in_threadpool(intake.store.issue_token, app.id, CHANNEL)
     replies = await run_in_threadpool(intake.handle, app.id, {"type": "command", "name": "start"}, CHANNEL)
