@@ -18,8 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.channels import telegram
 from bot.channels.webchat import api, pages
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, TooLarge
-from bot.channels.webchat.ratelimit import Limiter
 from bot.intake import Intake
+from bot.ratelimit import Limiter
 from bot.registry import Registry
 from bot.settings import Settings
 from storage import Store

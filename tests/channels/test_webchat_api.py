@@ -300,7 +300,7 @@ def test_new_sessions_are_limited_per_client(tmp_path: Path) -> None:
 
 
 def test_limiter_window_slides() -> None:
-    from bot.channels.webchat.ratelimit import Limiter
+    from bot.ratelimit import Limiter
 
     now = [0.0]
     limiter = Limiter(limit=2, window=10, clock=lambda: now[0])

@@ -20,6 +20,7 @@ from bot.channels.telegram.store import TelegramStore
 from bot.engine.replies import Reply
 from bot.engine.spec import FileField, ImageField
 from bot.intake import Intake
+from bot.ratelimit import Limiter
 from storage import Application
 
 CHANNEL = "telegram"
@@ -57,6 +58,7 @@ class TelegramChannel:
         self.intake = intake
         self.chats = chats
         self.run = run
+        self.resume_failures = Limiter(limit=10, window=600)  # wrong resume codes per chat, as on the web
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         return [MessageHandler(filters.ALL, self.on_message), CallbackQueryHandler(self.on_callback)]
@@ -140,8 +142,13 @@ class TelegramChannel:
         if not code:
             await bot.send_message(chat_id, "请在命令后写上续填码，例如：/resume K7Q2M9XD")
             return
+        wait = self.resume_failures.retry_after(str(chat_id))
+        if wait:
+            await bot.send_message(chat_id, f"尝试次数太多，请 {wait} 秒后再试。")
+            return
         app: Application | None = await self.run(self.intake.store.by_resume_code, code)
         if app is None:
+            self.resume_failures.record(str(chat_id))
             await bot.send_message(chat_id, "续填码不存在，请核对（8 位字母和数字）。")
             return
         await self.run(self.chats.bind, chat_id, app.campaign_id or app.form_id, app.id)

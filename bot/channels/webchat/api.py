@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
-from bot.channels.webchat.ratelimit import Limiter, client_key
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
 from bot.intake import Intake
+from bot.ratelimit import Limiter
 from bot.registry import UnknownTarget
 from storage import Application
 
@@ -92,6 +92,10 @@ def _view(intake: Intake, app_id: str | Application, token: str, replies: list[A
 
 async def _payload(intake: Intake, app_id: str, token: str, replies: list[Any]) -> dict[str, Any]:
     return await run_in_threadpool(_view, intake, app_id, token, replies)
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _limiter(request: Request, name: str) -> Limiter:

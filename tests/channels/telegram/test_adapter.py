@@ -329,3 +329,17 @@ def test_serve_without_token_runs_without_telegram_and_says_so_once(
         assert client.post("/telegram/webhook", json={"update_id": 1}).status_code == 404
         assert client.post("/api/sessions", json={"campaign": CAMPAIGN}).status_code == 201
     assert capsys.readouterr().out.count("Telegram：未启用（未设置 SHENBAO_TELEGRAM_TOKEN）") == 1
+
+
+def test_guessing_resume_codes_is_limited_per_chat(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with Harness(tmp_path) as h:
+            app, _ = h.intake.start(CAMPAIGN, "web")
+            for guess in range(10):
+                await h.say(CHAT, f"/resume ZZZZZZ{guess:02d}")
+                assert "续填码不存在" in h.last_text(CHAT)
+            await h.say(CHAT, f"/resume {app.resume_code}")
+            assert "尝试次数太多" in h.last_text(CHAT)
+            assert [e.channel for e in h.store.events(app.id)] == ["web"]
+
+    run(main)

@@ -1,6 +1,6 @@
-"""Per-client attempt limits for the two endpoints that can be abused without a token: guessing resume codes
-(each one opens someone's application) and creating sessions in bulk. In memory, per process: enough for
-the single `shenbao serve` process; counts reset on restart."""
+"""Attempt limits per client (an address, a chat) for what can be abused without a token: guessing resume
+codes (each one opens someone's application) and creating sessions in bulk. In memory, per process: enough
+for the single `shenbao serve` process; counts reset on restart."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-
-from starlette.requests import Request
 
 
 class Limiter:
@@ -41,7 +39,3 @@ class Limiter:
     def record(self, key: str) -> None:
         with self._lock:
             self._events.setdefault(key, deque()).append(self.clock())
-
-
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
