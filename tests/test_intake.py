@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,13 @@ def test_photo_is_reencoded_without_exif_and_placed_in_the_document(intake: Inta
     assert document.inline_shapes and len(document.inline_shapes) == 1
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "（照片）" not in cells and "11年" in cells and "中级/5年" in cells
+    # the photo is stored as it is (a JPEG does not deflate), the XML deflated; a valid zip either way
+    with zipfile.ZipFile(io.BytesIO(doc.data)) as package:
+        assert package.testzip() is None
+        kinds = {info.filename: info.compress_type for info in package.infolist()}
+    media = [name for name in kinds if name.startswith("word/media/")]
+    assert media and all(kinds[name] == zipfile.ZIP_STORED for name in media)
+    assert kinds["word/document.xml"] == zipfile.ZIP_DEFLATED
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import threading
+import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from docx.opc.pkgwriter import PackageWriter
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2 import Environment, Template
@@ -24,6 +26,7 @@ from bot.engine.spec import ImageField, LongTextField
 PHOTO_WIDTH_MM = 30
 NO_PHOTO = "（照片）"
 FileReader = Callable[[str], bytes | None]
+STORED_EXTENSIONS = frozenset({"jpeg", "jpg", "png", "gif"})
 KEPT = 32  # compiled parts (and template files) kept; a form has a few parts per document
 
 
@@ -97,8 +100,43 @@ def render_docx(
         if isinstance(value, str) and "\n" in value:
             values[key] = Listing(value)
     tpl.render(values, jinja_env=_ENV, autoescape=True)
+    return _save(tpl)
+
+
+class _ZipWriter:
+    """python-docx's package writer, but pictures are stored (they are compressed already) and XML is
+    deflated at level 1: most of a save's time went to deflating the photo again at level 6."""
+
+    def __init__(self, out: io.BytesIO) -> None:
+        self._zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        stored = str(pack_uri.ext).lower() in STORED_EXTENSIONS
+        kind = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        self._zip.writestr(pack_uri.membername, blob, compress_type=kind)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _save(tpl: DocxTemplate) -> bytes:
+    tpl.pre_processing()
+    if tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:  # not used by us
+        out = io.BytesIO()
+        tpl.save(out)
+        return out.getvalue()
+    package = tpl.docx.part.package
+    parts = list(package.iter_parts())
+    for part in parts:
+        part.before_marshal()
     out = io.BytesIO()
-    tpl.save(out)
+    writer = _ZipWriter(out)
+    # python-docx's own steps of PackageWriter.write, with our zip writer (same write/close interface)
+    PackageWriter._write_content_types_stream(writer, parts)  # type: ignore[no-untyped-call]
+    PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
+    PackageWriter._write_parts(writer, parts)  # type: ignore[arg-type]
+    writer.close()
+    tpl.is_saved = True
     return out.getvalue()
 
 
