@@ -152,6 +152,16 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (e.g. the document render process), from /proc."""
+    out: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                out += [int(x) for x in (task / "children").read_text().split()]
+    return out
+
+
 def proc_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, all its threads (from /proc/<pid>/stat)."""
     try:
