@@ -6,6 +6,7 @@ worker threads through `run`."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ Run = Callable[..., Awaitable[Any]]
 
 EDITED = "修改已发送的消息不会更改答案。如需更改，请发送“修改”或 /edit。"
 GROUP = "为保护个人信息，请私聊我填写申报表（点我的头像 → 发消息）。"
+PICK_ONE = "请先点选至少一项，再点“完成选择”。"
 STALE = "这个按钮已过期，请用最新一条消息里的按钮或直接回复。"
 TOO_LONG = "内容太长（{n} 字），一次最多 {limit} 字。请精简后再发送。"
 UNSUPPORTED = {
@@ -204,9 +206,26 @@ class TelegramChannel:
             await query.answer(STALE)
             return
         option = opts[index]
+        markup = query.message.reply_markup if isinstance(query.message, Message) else None
+        if option.toggle:
+            new = render.toggled(markup, index)
+            await query.answer()
+            if new is not None:
+                with contextlib.suppress(BadRequest):
+                    await query.edit_message_reply_markup(reply_markup=new)
+            return
+        text = option.text
+        if option.done:
+            chosen = [opts[i].text for i in render.ticked(markup) if i < len(opts) and opts[i].toggle]
+            if not chosen:
+                await query.answer(PICK_ONE)
+                return
+            text = ",".join(chosen)
         await query.answer()
-        await _mark_chosen(query, option.label)
-        event = {"type": "text", "text": option.text}
+        await _mark_chosen(
+            query, "、".join(opts[int(n) - 1].label for n in text.split(",")) if option.done else option.label
+        )
+        event = {"type": "text", "text": text}
         await self._turn(context.bot, chat.id, app.id, event, f"tg{update.update_id}")
 
     # -- replies ------------------------------------------------------------------

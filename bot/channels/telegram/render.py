@@ -21,10 +21,16 @@ MAX_LABEL = 60
 APP_PREFIX = 12
 
 
+CHECK = "✓ "
+DONE = "完成选择"
+
+
 @dataclass(frozen=True)
 class Option:
     label: str
     text: str  # what a tap sends, as if typed
+    toggle: bool = False  # a multi-choice option: a tap ticks or unticks it, `DONE` sends the ticked ones
+    done: bool = False
 
 
 def options(replies: Iterable[dict[str, Any]]) -> list[Option]:
@@ -45,7 +51,11 @@ def _options(kind: str, data: dict[str, Any]) -> list[Option]:
         choices = [str(c) for c in data.get("choices") or []]
         if not choices and data.get("type") == "boolean":
             choices = ["是", "否"]
-        out += [Option(c, c) for c in choices]
+        if data.get("multi") and choices:
+            out += [Option(c, str(i), toggle=True) for i, c in enumerate(choices, 1)]
+            out.append(Option(DONE, "", done=True))
+        else:
+            out += [Option(c, c) for c in choices]
         if data.get("current") not in (None, ""):
             out.append(Option("保持原答案", "保持"))
         if data.get("optional"):
@@ -81,6 +91,36 @@ def keyboard(app_id: str, turn: int, opts: list[Option]) -> InlineKeyboardMarkup
         for i, o in enumerate(opts)
     ]
     return InlineKeyboardMarkup([buttons[i : i + per_row] for i in range(0, len(buttons), per_row)])
+
+
+def toggled(markup: InlineKeyboardMarkup | None, index: int) -> InlineKeyboardMarkup | None:
+    """The keyboard with option `index` ticked or unticked (None when it is not on this keyboard)."""
+    if markup is None:
+        return None
+    rows = []
+    found = False
+    for row in markup.inline_keyboard:
+        new_row = []
+        for button in row:
+            parsed = parse_callback(str(button.callback_data))
+            text = button.text
+            if parsed is not None and parsed[2] == index:
+                found = True
+                text = text[len(CHECK) :] if text.startswith(CHECK) else CHECK + text
+            new_row.append(InlineKeyboardButton(text, callback_data=button.callback_data))
+        rows.append(new_row)
+    return InlineKeyboardMarkup(rows) if found else None
+
+
+def ticked(markup: InlineKeyboardMarkup | None) -> list[int]:
+    """The option indices ticked on a keyboard, in order."""
+    out = []
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            parsed = parse_callback(str(button.callback_data))
+            if parsed is not None and button.text.startswith(CHECK):
+                out.append(parsed[2])
+    return sorted(out)
 
 
 def _short(label: str) -> str:

@@ -93,7 +93,8 @@ class BotApi:
         return s.message
 
     def _editMessageReplyMarkup(self, p: dict[str, Any], s: Sent) -> dict[str, Any]:
-        s.message = self._message(int(p["chat_id"]), text="")
+        extra = {"reply_markup": p["reply_markup"]} if p.get("reply_markup") else {}
+        s.message = self._message(int(p["chat_id"]), text="（键盘已更新）", **extra)
         return s.message
 
     def _answerCallbackQuery(self, _p: dict[str, Any], _s: Sent) -> bool:

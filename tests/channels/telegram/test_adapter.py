@@ -343,3 +343,33 @@ def test_guessing_resume_codes_is_limited_per_chat(tmp_path: Path) -> None:
             assert [e.channel for e in h.store.events(app.id)] == ["web"]
 
     run(main)
+
+
+def test_multi_choice_is_ticked_on_the_keyboard_then_sent_once(tmp_path: Path) -> None:
+    from tests.engine.transcript import ELIGIBLE
+
+    async def main() -> None:
+        async with Harness(tmp_path) as h:
+            await h.say(CHAT, f"/start {CAMPAIGN}", *ELIGIBLE[:-1])
+            question = h.last_keyboard(CHAT)
+            labels = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+            assert labels[-1] == "完成选择" and "无" in labels
+            app = h.app_for(CHAT)
+            events = len(h.store.events(app.id))
+            await h.tap(CHAT, "完成选择", question)  # nothing ticked yet
+            assert len(h.store.events(app.id)) == events
+            first = labels[0]
+            await h.tap(CHAT, first, question)
+            ticked = h.api.sent(CHAT, "editMessageReplyMarkup")[-1].message
+            assert ticked is not None
+            now = [b["text"] for row in ticked["reply_markup"]["inline_keyboard"] for b in row]
+            assert now[0] == f"✓ {first}" and now[1:] == labels[1:]
+            assert len(h.store.events(app.id)) == events  # a tick is not an answer
+            await h.tap(CHAT, labels[2], ticked)
+            both = h.api.sent(CHAT, "editMessageReplyMarkup")[-1].message
+            await h.tap(CHAT, "完成选择", both)
+            answers = h.store.get(app.id).state["answers"]
+            assert answers["direct_awards"] == [first, labels[2]]
+            assert len(h.store.events(app.id)) == events + 1
+
+    run(main)
