@@ -142,19 +142,13 @@ class _FormLint:
     def _never_true(self, expr: Expr, never: set[str]) -> bool:
         """True when the expression reads only answers that are never given (or nothing at all) and is
         then not true — so it is never true."""
-        inputs = self._inputs(expr.names)
+        inputs = self.program.inputs(expr.names)
         if inputs & _ALWAYS_UNKNOWN or not inputs <= never:
             return False
         values: dict[str, Any] = {name: None for name in never}
         for name, computed in self.program.computed:
             values[name] = value_of(computed, values)
         return value_of(expr, values) is not True
-
-    def _inputs(self, names: Iterable[str]) -> set[str]:
-        found: set[str] = set()
-        for name in names:
-            found |= set(self.program.computed_inputs.get(name, {name}))
-        return found
 
     def _never_asked(self) -> set[str]:
         never: set[str] = set()
@@ -309,12 +303,12 @@ class _FormLint:
         for group in program.groups.values():
             exprs += [c.expr for c in group.checks]
         for expr in exprs:
-            read_names |= self._inputs(expr.names)
+            read_names |= self.program.inputs(expr.names)
         for item in program.checklist:
-            read_names |= self._inputs(placeholders(item.item.text))
+            read_names |= self.program.inputs(placeholders(item.item.text))
         for rule in program.rules:
             for text in (rule.rule.message or "", rule.rule.suggest or "", *rule.rule.set.values()):
-                read_names |= self._inputs(placeholders(text))
+                read_names |= self.program.inputs(placeholders(text))
         for key in program.items:
             if key in used_in_templates or key in read_names or key == "name":
                 continue

@@ -376,14 +376,7 @@ def _dependents(program: FormProgram) -> dict[str, frozenset[str]]:
     for key, info in program.fields.items():
         exprs = [c.expr for c in info.checks] + [e for e in (info.when, info.derive, info.check_when) if e]
         for expr in exprs:
-            for name in _expand_names(expr.names, program):
+            for name in program.inputs(expr.names):
                 if name != key:
                     out.setdefault(name, set()).add(key)
     return {k: frozenset(v) for k, v in out.items()}
-
-
-def _expand_names(names: Iterable[str], program: FormProgram) -> set[str]:
-    found: set[str] = set()
-    for name in names:
-        found |= set(program.computed_inputs.get(name, {name}))
-    return found

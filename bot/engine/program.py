@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -118,15 +119,19 @@ class FormProgram:
             out[key] = tuple(e for e in exprs if e is not None)
         return out
 
+    def inputs(self, names: Iterable[str]) -> set[str]:
+        """The names behind `names`: a computed value stands for the answers it reads."""
+        found: set[str] = set()
+        for name in names:
+            found |= set(self.computed_inputs.get(name, {name}))
+        return found
+
     @cached_property
     def condition_inputs(self) -> dict[str, frozenset[str]]:
         """For each item, the fields and groups its conditions read (through computed values)."""
         out: dict[str, frozenset[str]] = {}
         for key, exprs in self.conditions.items():
-            names: set[str] = set()
-            for expr in exprs:
-                for name in expr.names:
-                    names |= set(self.computed_inputs.get(name, {name}))
+            names = self.inputs(n for expr in exprs for n in expr.names)
             out[key] = frozenset(n for n in names if n in self.fields or n in self.groups)
         return out
 
