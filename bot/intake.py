@@ -59,9 +59,8 @@ class Intake:
     ) -> tuple[Application, list[Reply]]:
         program, campaign = self.registry.resolve(target)
         app = self.store.create_application(program.id, campaign.id if campaign else None, channel, {})
-        replies = self.handle(app.id, {"type": "start"}, channel, today)
-        fresh = self.store.get(app.id)
-        assert fresh is not None
+        with self._lock_for(app.id):
+            replies, fresh = self._step(app, {"type": "start"}, channel, today or self.clock(), None)
         return fresh, replies
 
     def program_for(self, app: Application) -> tuple[FormProgram, Campaign | None]:
@@ -104,6 +103,7 @@ class Intake:
             "mode"
         )
         keys = duplicate_keys(program, app, state.get("answers", {}), self._blind_index)
+        before = duplicate_keys(program, app, app.state.get("answers", {}), self._blind_index)
         flags = self._duplicate_findings(program, app, state, keys)
         shown_before = list(app.state.get("flags_shown") or [])
         for flag in flags:
@@ -129,7 +129,7 @@ class Intake:
             state=state,
             status=str(state.get("status", "in_progress")),
             level=_text(ev.outcomes.get("level")),
-            duplicate_keys=keys,
+            duplicate_keys={check: key for check, key in keys.items() if key != before.get(check)},
         )
         status = str(state.get("status", "in_progress"))
         committed = replace(app, state=state, status=status, event_count=app.event_count + 1)
@@ -168,11 +168,24 @@ class Intake:
         """An upload, checked by content: images are re-encoded (metadata dropped), PDFs kept as they are.
         Returns the replies and, when the upload was refused, why (the refusal is logged like any input).
         The same `msg_id` as the last input is not stored again: the first time's replies come back."""
-        if msg_id is not None:
-            last = self._app(app_id).state
-            if last.get("last_msg_id") == msg_id:
-                return [Reply(**r) for r in last.get("last_replies") or []], None
-        slot = self.current_slot(app_id, today)
+        replies, _app, refused = self.upload_turn(app_id, data, channel, name, today, msg_id)
+        return replies, refused
+
+    def upload_turn(
+        self,
+        app_id: str,
+        data: bytes,
+        channel: str,
+        name: str = "",
+        today: dt.date | None = None,
+        msg_id: str | None = None,
+    ) -> tuple[list[Reply], Application, str | None]:
+        """As `upload_checked`, also returning the application as now committed."""
+        app = self._app(app_id)
+        if msg_id is not None and app.state.get("last_msg_id") == msg_id:
+            return [Reply(**r) for r in app.state.get("last_replies") or []], app, None
+        program, campaign = self.program_for(app)
+        slot = current_slot(program, app.state, today=today or self.clock(), campaign=campaign)
         field = slot.info.field if slot and slot.info else None
         limit = int((field.max_mb if isinstance(field, ImageField | FileField) else 10) * 1024 * 1024)
         try:
@@ -182,10 +195,10 @@ class Intake:
                 clean, mime = reencode(data, max_bytes=limit)
         except BadImage as exc:
             event: dict[str, Any] = {"type": "file", "error": str(exc), "name": name[:100]}
-            return self.handle(app_id, event, channel, today, msg_id), str(exc)
+            return (*self.turn(app_id, event, channel, today, msg_id), str(exc))
         ref = self.store.put_file(app_id, clean, mime)
         event = {"type": "file", "file": {"ref": ref, "mime": mime, "size": len(clean), "name": name[:100]}}
-        return self.handle(app_id, event, channel, today, msg_id), None
+        return (*self.turn(app_id, event, channel, today, msg_id), None)
 
     def current_slot(self, app_id: str, today: dt.date | None = None) -> Slot | None:
         app = self._app(app_id)
@@ -200,15 +213,20 @@ class Intake:
 
     def documents(self, app_id: str, today: dt.date | None = None, only: str | None = None) -> list[Document]:
         """The filled documents (all, or the one with id `only`)."""
-        app = self._app(app_id)
+        return [future.result() for future in self.pending_documents(self._app(app_id), today, only)]
+
+    def pending_documents(
+        self, app: Application, today: dt.date | None = None, only: str | None = None
+    ) -> list[Future[Document]]:
+        """As `documents`, without waiting: each one rendered, being rendered, or queued now (so a caller
+        on an event loop can await them without holding a worker thread)."""
         program, campaign = self.program_for(app)
         ev = evaluate(program, app.state, today or self.clock(), campaign)
-        out = []
-        for doc, filename in self._applicable_documents(program, ev):
-            if only is not None and doc.id != only:
-                continue
-            out.append(self._render(app, program, campaign, ev, doc, filename).result())
-        return out
+        return [
+            self._render(app, program, campaign, ev, doc, filename)
+            for doc, filename in self._applicable_documents(program, ev)
+            if only is None or doc.id == only
+        ]
 
     def _render(
         self,

@@ -47,6 +47,9 @@ class GroupCommit:
         return item.result
 
     def _flush(self, batch: list[_Write]) -> None:
+        if len(batch) == 1:  # alone in its transaction: no savepoint needed to fail alone
+            self._flush_one(batch[0])
+            return
         try:
             with immediate(self._db):
                 for index, item in enumerate(batch):
@@ -65,3 +68,12 @@ class GroupCommit:
         finally:
             for item in batch:
                 item.done.set()
+
+    def _flush_one(self, item: _Write) -> None:
+        try:
+            with immediate(self._db):
+                item.result = item.work()
+        except BaseException as exc:
+            item.error = exc
+        finally:
+            item.done.set()

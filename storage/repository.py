@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 from storage import resume_codes, tokens
 from storage.clock import utc_now
 from storage.crypto import KeyRing
-from storage.db import immediate, open_db
+from storage.db import open_db
 from storage.group_commit import GroupCommit
 from storage.models import Application, Event
+from storage.readers import ReadPool
 
 DB_NAME = "shenbao.db"
 KEY_NAME = "shenbao.key"
@@ -45,15 +46,18 @@ def _event_aad(app_id: str, at: str, channel: str, kind: str, accepted: bool) ->
 
 
 class Store:
-    """Synchronous and thread-safe (one connection, one lock); call it off the event loop."""
+    """Synchronous and thread-safe; call it off the event loop. One write connection under one lock, every
+    write through group commit; reads on a pool of read connections (see storage/readers.py)."""
 
     def __init__(self, data_dir: Path, key_file: Path | None = None) -> None:
         self.keys = KeyRing.load_or_create(key_file or data_dir / KEY_NAME)
         self.db = open_db(data_dir / DB_NAME)
         self._lock = threading.RLock()
         self._writes = GroupCommit(self.db, self._lock)
+        self._reads = ReadPool(data_dir / DB_NAME)
 
     def close(self) -> None:
+        self._reads.close()
         with self._lock:
             self.db.conn.close()
 
@@ -84,41 +88,43 @@ class Store:
     def create_application(
         self, form_id: str, campaign_id: str | None, channel: str, state: dict[str, Any]
     ) -> Application:
-        with self._lock:
-            for _ in range(_CREATE_ATTEMPTS):
-                app_id, code, now = secrets.token_hex(16), resume_codes.new_code(), utc_now()
-                state_enc = self.keys.seal_json(state, _aad("state", app_id))
-                try:
-                    with immediate(self.db):
-                        self.db.execute(
-                            "INSERT INTO applications (id, form_id, campaign_id, channel, resume_code, "
-                            "created_at, updated_at, state_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [app_id, form_id, campaign_id, channel, code, now, now, state_enc],
-                        )
-                except sqlite3.IntegrityError as exc:
-                    if "UNIQUE" not in str(exc):
-                        raise
-                    continue  # id or resume code collision: draw again
-                app = self.get(app_id)
-                assert app is not None
-                return app
+        for _ in range(_CREATE_ATTEMPTS):
+            app_id, code, now = secrets.token_hex(16), resume_codes.new_code(), utc_now()
+            state_enc = self.keys.seal_json(state, _aad("state", app_id))
+            row = [app_id, form_id, campaign_id, channel, code, now, now, state_enc]
+
+            def insert(row: list[Any] = row) -> None:
+                self.db.execute(
+                    "INSERT INTO applications (id, form_id, campaign_id, channel, resume_code, "
+                    "created_at, updated_at, state_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+
+            try:
+                self._writes.run(insert)
+            except sqlite3.IntegrityError as exc:
+                if "UNIQUE" not in str(exc):
+                    raise
+                continue  # id or resume code collision: draw again
+            return Application(
+                id=app_id, form_id=form_id, campaign_id=campaign_id, channel=channel, status="in_progress",
+                resume_code=code, created_at=now, updated_at=now, id_hmac=None, title_level=None, level=None,
+                event_count=0, state=state,
+            )  # fmt: skip
         raise RuntimeError("could not allocate a unique resume code")
 
     def get(self, app_id: str) -> Application | None:
-        with self._lock:
-            sql = f"SELECT {_APP_COLUMNS} FROM applications WHERE id = ?"
-            row = self.db.execute(sql, [app_id]).fetchone()
-            return None if row is None else self._application(row)
+        row = self._reads.fetchone(f"SELECT {_APP_COLUMNS} FROM applications WHERE id = ?", [app_id])
+        return None if row is None else self._application(row)
 
     def by_resume_code(self, code: str) -> Application | None:
         canonical = resume_codes.normalize(code)
         if canonical is None:
             return None
-        with self._lock:
-            row = self.db.execute(
-                f"SELECT {_APP_COLUMNS} FROM applications WHERE resume_code = ?", [canonical]
-            ).fetchone()
-            return None if row is None else self._application(row)
+        row = self._reads.fetchone(
+            f"SELECT {_APP_COLUMNS} FROM applications WHERE resume_code = ?", [canonical]
+        )
+        return None if row is None else self._application(row)
 
     def list_applications(self, campaign_id: str | None = None) -> list[Application]:
         """All applications, or those of one campaign, oldest first."""
@@ -127,9 +133,8 @@ class Store:
         if campaign_id is not None:
             sql += " WHERE campaign_id = ?"
             params.append(campaign_id)
-        with self._lock:
-            rows = self.db.execute(sql + " ORDER BY created_at, id", params).fetchall()
-            return [self._application(row) for row in rows]
+        rows = self._reads.fetchall(sql + " ORDER BY created_at, id", params)
+        return [self._application(row) for row in rows]
 
     def record_turn(
         self,
@@ -149,11 +154,19 @@ class Store:
         """Append one answer event and replace the state snapshot in one transaction; return its seq
         once it is committed (concurrent turns may share a commit: see group_commit)."""
 
+        at = utc_now()  # sealed before the write: encryption is CPU work and needs no connection lock
+        state_enc = self.keys.seal_json(state, _aad("state", app_id))
+        payload_enc = self.keys.seal_json(payload, _event_aad(app_id, at, channel, kind, accepted))
+
         def write() -> int:
-            if self.db.execute("SELECT 1 FROM applications WHERE id = ?", [app_id]).fetchone() is None:
+            updated = self.db.execute(
+                "UPDATE applications SET state_enc = ?, event_count = event_count + 1, updated_at = ?, "
+                "status = coalesce(?, status), id_hmac = coalesce(?, id_hmac), "
+                "title_level = coalesce(?, title_level), level = coalesce(?, level) WHERE id = ?",
+                [state_enc, at, status, id_hmac, title_level, level, app_id],
+            )
+            if updated.rowcount == 0:
                 raise UnknownApplication(app_id)
-            at = utc_now()
-            payload_enc = self.keys.seal_json(payload, _event_aad(app_id, at, channel, kind, accepted))
             cursor = self.db.execute(
                 "INSERT INTO answer_events (app_id, at, channel, kind, accepted, payload_enc) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -161,13 +174,6 @@ class Store:
             )
             seq = cursor.lastrowid
             assert seq is not None
-            state_enc = self.keys.seal_json(state, _aad("state", app_id))
-            self.db.execute(
-                "UPDATE applications SET state_enc = ?, event_count = event_count + 1, updated_at = ?, "
-                "status = coalesce(?, status), id_hmac = coalesce(?, id_hmac), "
-                "title_level = coalesce(?, title_level), level = coalesce(?, level) WHERE id = ?",
-                [state_enc, at, status, id_hmac, title_level, level, app_id],
-            )
             for check_id, key in (duplicate_keys or {}).items():
                 if key is None:
                     self.db.execute(
@@ -184,12 +190,11 @@ class Store:
         return seq
 
     def events(self, app_id: str) -> list[Event]:
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT seq, app_id, at, channel, kind, accepted, payload_enc FROM answer_events "
-                "WHERE app_id = ? ORDER BY seq",
-                [app_id],
-            ).fetchall()
+        rows = self._reads.fetchall(
+            "SELECT seq, app_id, at, channel, kind, accepted, payload_enc FROM answer_events "
+            "WHERE app_id = ? ORDER BY seq",
+            [app_id],
+        )
         return [
             Event(
                 seq,
@@ -207,21 +212,23 @@ class Store:
         """Store an (already validated) upload encrypted; return its random reference."""
         ref = secrets.token_hex(16)
         data_enc = self.keys.seal(data, _aad("file", ref, app_id, mime))
-        with self._lock, immediate(self.db):
+
+        def insert() -> None:
             if self.db.execute("SELECT 1 FROM applications WHERE id = ?", [app_id]).fetchone() is None:
                 raise UnknownApplication(app_id)
             self.db.execute(
                 "INSERT INTO files (ref, app_id, mime, size, created_at, data_enc) VALUES (?, ?, ?, ?, ?, ?)",
                 [ref, app_id, mime, len(data), utc_now(), data_enc],
             )
+
+        self._writes.run(insert)
         return ref
 
     def get_file(self, ref: str, app_id: str) -> tuple[bytes, str] | None:
         """The file's bytes and MIME type, or None if ``ref`` does not belong to ``app_id``."""
-        with self._lock:
-            row = self.db.execute(
-                "SELECT mime, data_enc FROM files WHERE ref = ? AND app_id = ?", [ref, app_id]
-            ).fetchone()
+        row = self._reads.fetchone(
+            "SELECT mime, data_enc FROM files WHERE ref = ? AND app_id = ?", [ref, app_id]
+        )
         if row is None:
             return None
         mime, blob = row
@@ -229,20 +236,28 @@ class Store:
 
     def issue_token(self, app_id: str, channel: str) -> str:
         """A new secret token for the application (a browser keeps it; only its hash is stored)."""
-        with self._lock:
-            return tokens.issue(self.db, app_id, channel)
+        token, row = tokens.new(app_id, channel)
+        self._writes.run(
+            lambda: self.db.execute(
+                "INSERT INTO session_tokens (token_hash, app_id, channel, created_at) VALUES (?, ?, ?, ?)",
+                row,
+            )
+        )
+        return token
 
     def app_for_token(self, token: str) -> str | None:
-        with self._lock:
-            return tokens.resolve(self.db, token)
+        token_hash = tokens.lookup_hash(token)
+        if token_hash is None:
+            return None
+        row = self._reads.fetchone("SELECT app_id FROM session_tokens WHERE token_hash = ?", [token_hash])
+        return str(row[0]) if row else None
 
     def duplicates_of(self, check_id: str, key_hmac: str, exclude: str) -> list[str]:
         """Other live applications with the same blind-indexed key for a duplicate check, oldest first."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT d.app_id FROM duplicate_keys d JOIN applications a ON a.id = d.app_id "
-                "WHERE d.check_id = ? AND d.key_hmac = ? AND d.app_id != ? AND a.status != 'abandoned' "
-                "ORDER BY a.created_at, a.id",
-                [check_id, key_hmac, exclude],
-            ).fetchall()
+        rows = self._reads.fetchall(
+            "SELECT d.app_id FROM duplicate_keys d JOIN applications a ON a.id = d.app_id "
+            "WHERE d.check_id = ? AND d.key_hmac = ? AND d.app_id != ? AND a.status != 'abandoned' "
+            "ORDER BY a.created_at, a.id",
+            [check_id, key_hmac, exclude],
+        )
         return [str(r[0]) for r in rows]

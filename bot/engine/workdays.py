@@ -49,6 +49,7 @@ class WorkCalendar:
             _as_date(d): bool(v) for d, v in (overrides or {}).items()
         }
         self._override_years = frozenset(d.year for d in self._overrides)
+        self._known: dict[datetime.date, bool] = {}  # chinese_calendar's answers, asked once per date
 
     @classmethod
     def from_file(cls, path: str | Path) -> WorkCalendar:
@@ -112,9 +113,13 @@ class WorkCalendar:
         override = self._overrides.get(d)
         if override is not None:
             return override
+        known = self._known.get(d)
+        if known is not None:
+            return known
         if self._library_knows(d.year):
             try:
-                return bool(chinese_calendar.is_workday(d))
+                known = self._known[d] = bool(chinese_calendar.is_workday(d))
+                return known
             except NotImplementedError:  # pragma: no cover - library range computed above
                 pass
         return d.weekday() < 5

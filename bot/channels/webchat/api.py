@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -13,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
-from bot.intake import Intake
+from bot.intake import Document, Intake
 from bot.ratelimit import Limiter
 from bot.registry import UnknownTarget
 from storage import Application
@@ -72,26 +74,22 @@ def _app_id(intake: Intake, token: str) -> str:
     return app_id
 
 
+def _load(intake: Intake, token: str) -> Application:
+    """Blocking: the application a token opens (404 otherwise)."""
+    app = intake.store.get(_app_id(intake, token))
+    if app is None:
+        raise ApiError(404, NOT_FOUND)
+    return app
+
+
 async def _app_for(intake: Intake, token: str) -> Application:
-    def load() -> Application:
-        app = intake.store.get(_app_id(intake, token))
-        if app is None:
-            raise ApiError(404, NOT_FOUND)
-        return app
-
-    return await run_in_threadpool(load)
+    return await run_in_threadpool(_load, intake, token)
 
 
-def _view(intake: Intake, app_id: str | Application, token: str, replies: list[Any]) -> dict[str, Any]:
+def _view(intake: Intake, app: Application, token: str, replies: list[Any]) -> dict[str, Any]:
     """Blocking: the reply body — the replies plus what the page shows besides them."""
-    app = intake.store.get(app_id) if isinstance(app_id, str) else app_id
-    assert app is not None
     view = state_view(intake, app, token, intake.clock())
     return {"token": token, "resume_code": app.resume_code, "replies": replies, "state": view}
-
-
-async def _payload(intake: Intake, app_id: str, token: str, replies: list[Any]) -> dict[str, Any]:
-    return await run_in_threadpool(_view, intake, app_id, token, replies)
 
 
 def client_key(request: Request) -> str:
@@ -110,48 +108,61 @@ def _refuse_when_over(limiter: Limiter, request: Request) -> None:
 
 
 @router.post("/sessions", status_code=201, summary="Start an application for a campaign")
-async def create_session(request: Request, body: NewSession) -> dict[str, Any]:
+async def create_session(request: Request, body: NewSession) -> JSONResponse:
     intake = _intake(request)
     sessions = _limiter(request, "new_sessions")
     _refuse_when_over(sessions, request)
     sessions.record(client_key(request))
     if body.campaign not in intake.registry.campaigns:
         raise ApiError(404, "没有这个申报批次，请核对链接。")
-    try:
-        app, replies = await run_in_threadpool(intake.start, body.campaign, CHANNEL)
-    except UnknownTarget as exc:
-        raise ApiError(404, str(exc)) from None
-    token = await run_in_threadpool(intake.store.issue_token, app.id, CHANNEL)
-    return await _payload(intake, app.id, token, [r.as_dict() for r in replies])
+
+    def start() -> dict[str, Any]:  # one trip to the worker thread: create, first turn, token, view
+        try:
+            app, replies = intake.start(body.campaign, CHANNEL)
+        except UnknownTarget as exc:
+            raise ApiError(404, str(exc)) from None
+        token = intake.store.issue_token(app.id, CHANNEL)
+        return _view(intake, app, token, [r.as_dict() for r in replies])
+
+    return JSONResponse(await run_in_threadpool(start), status_code=201)
 
 
 @router.post("/sessions/resume", summary="Continue an application with its resume code")
-async def resume_session(request: Request, body: ResumeRequest) -> dict[str, Any]:
+async def resume_session(request: Request, body: ResumeRequest) -> JSONResponse:
     intake = _intake(request)
     failures = _limiter(request, "resume_failures")
     _refuse_when_over(failures, request)
-    app = await run_in_threadpool(intake.store.by_resume_code, body.code)
-    if app is None:
+
+    def resume() -> dict[str, Any] | None:
+        app = intake.store.by_resume_code(body.code)
+        if app is None:
+            return None
+        token = intake.store.issue_token(app.id, CHANNEL)
+        replies, app = intake.turn(app.id, {"type": "command", "name": "start"}, CHANNEL)
+        return _view(intake, app, token, [r.as_dict() for r in replies])
+
+    out = await run_in_threadpool(resume)
+    if out is None:
         failures.record(client_key(request))
         raise ApiError(404, "续填码不存在，请核对（8 位字母和数字）。")
-    token = await run_in_threadpool(intake.store.issue_token, app.id, CHANNEL)
-    replies = await run_in_threadpool(intake.handle, app.id, {"type": "command", "name": "start"}, CHANNEL)
-    return await _payload(intake, app.id, token, [r.as_dict() for r in replies])
+    return JSONResponse(out)
 
 
 @router.get("/s/{token}", summary="Transcript and state, to resume after a reload")
-async def get_session(request: Request, token: str) -> dict[str, Any]:
+async def get_session(request: Request, token: str) -> JSONResponse:
     intake = _intake(request)
-    app = await _app_for(intake, token)
-    transcript = await run_in_threadpool(intake.transcript, app.id)
-    replies = list(app.state.get("last_replies") or [])
-    out = await _payload(intake, app.id, token, replies)
-    out["transcript"] = transcript
-    return out
+
+    def load() -> dict[str, Any]:
+        app = _load(intake, token)
+        out = _view(intake, app, token, list(app.state.get("last_replies") or []))
+        out["transcript"] = intake.transcript(app.id)
+        return out
+
+    return JSONResponse(await run_in_threadpool(load))
 
 
 @router.post("/s/{token}/messages", summary="Send an answer or a command")
-async def post_message(request: Request, token: str, body: Message) -> dict[str, Any]:
+async def post_message(request: Request, token: str, body: Message) -> JSONResponse:
     intake = _intake(request)
     if body.command is not None:
         if body.command not in COMMANDS:
@@ -170,7 +181,7 @@ async def post_message(request: Request, token: str, body: Message) -> dict[str,
         replies, app = intake.turn(_app_id(intake, token), event, CHANNEL, None, body.msg_id)
         return _view(intake, app, token, [r.as_dict() for r in replies])
 
-    return await run_in_threadpool(turn)
+    return JSONResponse(await run_in_threadpool(turn))
 
 
 @router.put(
@@ -190,8 +201,12 @@ async def upload(request: Request, token: str) -> Response:
     app = await _app_for(intake, token)
     data = await read_limited(request, MAX_UPLOAD_BYTES)
     name = unquote(request.headers.get("x-filename", ""))[:100]
-    replies, refused = await run_in_threadpool(intake.upload_checked, app.id, data, CHANNEL, name)
-    payload = await _payload(intake, app.id, token, [r.as_dict() for r in replies])
+
+    def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
+        replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name)
+        return _view(intake, committed, token, [r.as_dict() for r in replies]), refused
+
+    payload, refused = await run_in_threadpool(store)
     if refused is not None:
         return JSONResponse({"error": refused, **payload}, status_code=415)
     return JSONResponse(payload)
@@ -200,13 +215,17 @@ async def upload(request: Request, token: str) -> Response:
 @router.get("/s/{token}/documents/{doc_id}", summary="Download a filled document")
 async def download(request: Request, token: str, doc_id: str) -> Response:
     intake = _intake(request)
-    app = await _app_for(intake, token)
-    if app.state.get("status") != "complete":
-        raise ApiError(404, "申报表还没有生成：请先完成填写并确认。")
-    docs = await run_in_threadpool(intake.documents, app.id, None, doc_id)
-    if not docs:
+
+    def pending() -> list[Future[Document]]:
+        app = _load(intake, token)
+        if app.state.get("status") != "complete":
+            raise ApiError(404, "申报表还没有生成：请先完成填写并确认。")
+        return intake.pending_documents(app, None, doc_id)
+
+    found = await run_in_threadpool(pending)
+    if not found:
         raise ApiError(404, "没有这个文件。")
-    doc = docs[0]
+    doc = await asyncio.wrap_future(found[0])  # rendering goes on on the render thread, not a worker
     return Response(
         doc.data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -217,12 +236,15 @@ async def download(request: Request, token: str, doc_id: str) -> Response:
 @router.get("/s/{token}/checklist.md", summary="Download the submission checklist")
 async def checklist(request: Request, token: str) -> Response:
     intake = _intake(request)
-    app = await _app_for(intake, token)
-    if app.state.get("status") != "complete":
-        raise ApiError(404, "提交清单在完成填写后生成。")
-    result = await run_in_threadpool(intake.checklist, app.id)
+
+    def build() -> str:
+        app = _load(intake, token)
+        if app.state.get("status") != "complete":
+            raise ApiError(404, "提交清单在完成填写后生成。")
+        return intake.checklist(app.id).markdown()
+
     return Response(
-        result.markdown(),
+        await run_in_threadpool(build),
         media_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": attachment("提交清单.md")},
     )
