@@ -1,9 +1,20 @@
 """Fill a Word template with docxtpl, autoescaped; applicant text is never compiled as a template.
 
 docxtpl cleans each part's XML and compiles it as a Jinja template on every render; both depend only on
-the template, so they are kept here (keyed by the XML itself), as are the template file's bytes (keyed
-by path, modification time and size). A render then costs the Jinja rendering, the .docx parse and the
-save."""
+the template, so they are kept here (keyed by the XML itself), as are the template file's bytes and its
+read package — the unzipped parts, content types and relationships, all immutable blobs — keyed by path,
+modification time and size.
+
+docxtpl opens the template with python-docx's `Document()`, which parses every part python-docx has a
+class for and writes each back by re-serialising it. Ours opens the kept package instead, and leaves the
+parts no render reads — styles, settings, numbering and comments (`UNPARSED`) — as plain `Part`s: their
+bytes are carried through to the output unchanged and never parsed. Parsed as usual are the main document,
+headers and footers (rendered, and where an InlineImage is placed), core properties (rendered) and
+images (by relationship, so a photo is added and numbered as docxtpl would). Only our own package
+factory does this; python-docx's global `PartFactory` is untouched. Code that asked this document for its
+styles, settings or numbering (docxtpl's Subdoc does; we use none) would fail with an AttributeError on
+the plain part rather than quietly lose them. A render then costs the Jinja rendering, parsing the
+document, headers and footers, and the save."""
 
 from __future__ import annotations
 
@@ -15,7 +26,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.package import Unmarshaller
+from docx.opc.part import Part, PartFactory
+from docx.opc.pkgreader import PackageReader
 from docx.opc.pkgwriter import PackageWriter
+from docx.package import Package
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2 import Environment, Template
@@ -28,6 +44,8 @@ NO_PHOTO = "（照片）"
 FileReader = Callable[[str], bytes | None]
 STORED_EXTENSIONS = frozenset({"jpeg", "jpg", "png", "gif"})
 KEPT = 32  # compiled parts (and template files) kept; a form has a few parts per document
+# Parts python-docx would parse but a docxtpl render never reads (docxtpl's Subdoc would: we use none).
+UNPARSED = frozenset({CT.WML_STYLES, CT.WML_SETTINGS, CT.WML_NUMBERING, CT.WML_COMMENTS})
 
 
 class _Kept:
@@ -53,6 +71,7 @@ class _Kept:
 _PATCHED = _Kept()
 _COMPILED = _Kept()
 _FILES = _Kept()
+_PACKAGES = _Kept()  # unzipped: about 0.9 MB per shipped template, mostly styles and stylesWithEffects
 
 
 class _Environment(Environment):
@@ -67,16 +86,60 @@ class _Environment(Environment):
 _ENV = _Environment(autoescape=True)
 
 
+class _Parts(PartFactory):
+    """python-docx's part factory, except that the parts in UNPARSED are kept as their bytes."""
+
+    @staticmethod
+    def part_class_selector(content_type: str, reltype: str) -> type[Part] | None:
+        if content_type in UNPARSED:
+            return Part
+        select = PartFactory.part_class_selector  # python-docx's own (images, by relationship)
+        return select(content_type, reltype) if select is not None else None
+
+
+def _open(reader: PackageReader) -> Any:
+    """`docx.Document()` of an already-read package, built with `_Parts`."""
+    package = Package()
+    Unmarshaller.unmarshal(reader, package, _Parts)  # type: ignore[no-untyped-call]
+    part = package.main_document_part
+    if part.content_type != CT.WML_DOCUMENT_MAIN:
+        raise ValueError(f"not a Word file, content type is {part.content_type!r}")
+    return part.document
+
+
 class _Template(DocxTemplate):  # type: ignore[misc]
-    """docxtpl with its XML clean-up remembered per distinct part XML."""
+    """docxtpl with its XML clean-up remembered per distinct part XML, and the template opened from the
+    kept package with the unread parts left unparsed."""
+
+    docx: Any
+    is_rendered: bool
+
+    def __init__(self, template: Path) -> None:
+        key = _file_key(template)
+        super().__init__(io.BytesIO(_template_bytes(key)))  # what docxtpl's own fallbacks reopen
+        self._reader = _package_reader(key)
+
+    def init_docx(self, reload: bool = True) -> None:
+        if not self.docx or (self.is_rendered and reload):
+            self.docx = _open(self._reader)
+            self.is_rendered = False
 
     def patch_xml(self, src_xml: str) -> str:
         return _PATCHED.get(src_xml, lambda: super(_Template, self).patch_xml(src_xml))  # type: ignore[no-any-return]
 
 
-def _template_bytes(path: Path) -> bytes:
+def _file_key(path: Path) -> tuple[str, int, int]:
     stat = path.stat()
-    return _FILES.get((str(path), stat.st_mtime_ns, stat.st_size), path.read_bytes)  # type: ignore[no-any-return]
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+def _template_bytes(key: tuple[str, int, int]) -> bytes:
+    return _FILES.get(key, Path(key[0]).read_bytes)  # type: ignore[no-any-return]
+
+
+def _package_reader(key: tuple[str, int, int]) -> PackageReader:
+    """The template read as a package (never changed by a render: parts get its blobs, which are bytes)."""
+    return _PACKAGES.get(key, lambda: PackageReader.from_file(io.BytesIO(_template_bytes(key))))  # type: ignore[no-any-return, no-untyped-call]
 
 
 def render_docx(
@@ -87,7 +150,7 @@ def render_docx(
     read_file: FileReader | None = None,
 ) -> bytes:
     """The filled document as bytes. `answers` supplies image references; `context` the text values."""
-    tpl = _Template(io.BytesIO(_template_bytes(template)))
+    tpl = _Template(template)
     values = dict(context)
     for key, info in program.fields.items():
         if info.group is not None:
