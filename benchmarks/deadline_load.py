@@ -113,10 +113,13 @@ async def applicant(
     sem: asyncio.Semaphore,
     stats: Stats,
     think_s: float,
+    start_after_s: float = 0.0,
 ) -> None:
     """One applicant = one browser: its own client and keep-alive connection. (One shared httpx pool with
     50 connections costs the client ~3× more CPU per request and made the client the bottleneck.)"""
-    async with sem:
+    async with sem:  # the place is taken first, so a later applicant cannot overtake one still arriving
+        if start_after_s:
+            await asyncio.sleep(start_after_s)
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
@@ -207,7 +210,7 @@ async def drive(
     try:
         await asyncio.gather(
             *(
-                applicant(base_url, ssl_ctx, i, photos[i], sem, stats, args.think_ms / 1000)
+                applicant(base_url, ssl_ctx, i, photos[i], sem, stats, args.think_ms / 1000, ramp(i, args))
                 for i in range(len(photos))
             )
         )
@@ -217,6 +220,14 @@ async def drive(
         await sampler
     rss["client_cpu_s"] = time.process_time() - client0
     return stats, wall, rss
+
+
+def ramp(index: int, args: argparse.Namespace) -> float:
+    """When the first `concurrency` applicants arrive: evenly over `--ramp-s` seconds (0: all at once);
+    every later one takes the place of one who has finished."""
+    if index >= args.concurrency or not args.ramp_s:
+        return 0.0
+    return float(index * args.ramp_s / args.concurrency)
 
 
 def check_database(db_path: Path) -> dict[str, Any]:
@@ -273,6 +284,13 @@ def main() -> None:
         default=0.0,
         help="mean pause before each answer, drawn per answer from 0.5–1.5× this (default 0: none)",
     )
+    parser.add_argument(
+        "--ramp-s",
+        type=float,
+        default=None,
+        help="the first --concurrency applicants arrive evenly over this many seconds "
+        "(default 10, i.e. 5 a second; 1 with --quick; 0: all in the same instant)",
+    )
     add_server_args(
         parser,
         timeout=900.0,
@@ -281,6 +299,8 @@ def main() -> None:
     args = parser.parse_args()
     args.applicants = args.applicants or (30 if args.quick else 300)
     args.concurrency = args.concurrency or (10 if args.quick else 50)
+    if args.ramp_s is None:
+        args.ramp_s = 1.0 if args.quick else 10.0
     if args.applicants < 1 or args.concurrency < 1:
         parser.error("--applicants and --concurrency must be at least 1")
     exit_on_sigterm()
@@ -291,7 +311,8 @@ def main() -> None:
         os.sched_setaffinity(0, {client_cpu})
     photos = [photo(i) for i in range(args.applicants)]
     print(
-        f"{NAME}: {args.applicants} applicants, {args.concurrency} at a time, photos "
+        f"{NAME}: {args.applicants} applicants, {args.concurrency} at a time (the first arriving over "
+        f"{args.ramp_s:g} s), photos "
         f"{min(map(len, photos)) // 1024}–{max(map(len, photos)) // 1024} KB; "
         f"server CPU {server_cpu}, client CPU {client_cpu}",
         flush=True,
@@ -362,6 +383,13 @@ def main() -> None:
             f"documents: {doc_q['n']} — p50 {doc_q['p50']} ms, p95 {doc_q['p95']} ms, max {doc_q['max']} ms "
             f"(target p95 < {TARGET_DOC_P95_MS:.0f} ms: {ok('document_p95')})"
         )
+    first_wave = quantiles(stats.documents_ms[: args.concurrency])  # in the order the downloads finished
+    later = quantiles(stats.documents_ms[args.concurrency :])
+    if first_wave and later:
+        print(
+            f"  first {first_wave['n']} to finish: p50 {first_wave['p50']} ms, p95 {first_wave['p95']} ms; "
+            f"the other {later['n']}: p50 {later['p50']} ms, p95 {later['p95']} ms"
+        )
     print(f"errors: {errors} ({ok('errors')}){': ' + stats.errors[0] if stats.errors else ''}")
     print(
         f"server peak memory (VmHWM, with its {len(children)} child process(es) "
@@ -387,6 +415,7 @@ def main() -> None:
                 "concurrency": args.concurrency,
                 "quick": args.quick,
                 "think_ms": args.think_ms,
+                "ramp_s": args.ramp_s,
                 "access_log": args.access_log,
                 "server_cpu": server_cpu,
                 "client_cpu": client_cpu,
@@ -396,6 +425,8 @@ def main() -> None:
             "turn_latency_ms": turn_q,
             "turn_latency_by_kind_ms": {k: quantiles(v) for k, v in stats.turns_ms.items()},
             "document_latency_ms": doc_q,
+            "document_latency_first_wave_ms": first_wave,
+            "document_latency_after_first_wave_ms": later,
             "errors": errors,
             "error_examples": stats.errors[:10],
             "completed_by_client": stats.completed,

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +30,7 @@ from typing import Any
 
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.package import Unmarshaller
-from docx.opc.part import Part, PartFactory
+from docx.opc.part import Part, PartFactory, XmlPart
 from docx.opc.pkgreader import PackageReader
 from docx.opc.pkgwriter import PackageWriter
 from docx.package import Package
@@ -51,9 +53,10 @@ UNPARSED = frozenset({CT.WML_STYLES, CT.WML_SETTINGS, CT.WML_NUMBERING, CT.WML_C
 class _Kept:
     """A small least-recently-used map, safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = KEPT) -> None:
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._limit = limit
 
     def get(self, key: Any, make: Callable[[], Any]) -> Any:
         with self._lock:
@@ -63,7 +66,7 @@ class _Kept:
         value = make()
         with self._lock:
             self._items[key] = value
-            while len(self._items) > KEPT:
+            while len(self._items) > self._limit:
                 self._items.popitem(last=False)
         return value
 
@@ -167,19 +170,53 @@ def render_docx(
 
 
 class _ZipWriter:
-    """python-docx's package writer, but pictures are stored (they are compressed already) and XML is
-    deflated at level 1: most of a save's time went to deflating the photo again at level 6."""
+    """python-docx's package writer, but pictures are stored (they are compressed already), XML is
+    deflated at level 1, and a part carried through from the template unchanged (styles, theme, fonts …)
+    is deflated once and its compressed bytes copied into every later document."""
 
-    def __init__(self, out: io.BytesIO) -> None:
+    def __init__(self, out: io.BytesIO, unchanged: frozenset[str] = frozenset()) -> None:
         self._zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+        self._unchanged = unchanged
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
-        stored = str(pack_uri.ext).lower() in STORED_EXTENSIONS
-        kind = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-        self._zip.writestr(pack_uri.membername, blob, compress_type=kind)
+        name = pack_uri.membername
+        if str(pack_uri.ext).lower() in STORED_EXTENSIONS:
+            self._zip.writestr(name, blob, compress_type=zipfile.ZIP_STORED)
+        elif name in self._unchanged:
+            _write_deflated(self._zip, name, blob, _DEFLATED.get(blob, lambda: _deflate(blob)))
+        else:
+            self._zip.writestr(name, blob, compress_type=zipfile.ZIP_DEFLATED)
 
     def close(self) -> None:
         self._zip.close()
+
+
+_DEFLATED = _Kept(limit=512)  # keyed by the template's own bytes objects (whose hash Python keeps)
+
+
+def _deflate(blob: bytes) -> tuple[int, bytes]:
+    """CRC-32 and raw deflate stream, as zipfile writes a ZIP_DEFLATED member at level 1."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return zlib.crc32(blob), packer.compress(blob) + packer.flush()
+
+
+def _write_deflated(zf: zipfile.ZipFile, name: str, blob: bytes, packed: tuple[int, bytes]) -> None:
+    """Add a member whose deflated bytes are known, the way `ZipFile.writestr` lays one out (local header,
+    data, central-directory entry), without compressing again. Uses zipfile's own header code and the
+    bookkeeping its writer does (`fp`, `filelist`, `NameToInfo`, `start_dir`); tested by reopening."""
+    crc, data = packed
+    info = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    info.file_size, info.compress_size, info.CRC = len(blob), len(data), crc
+    info.header_offset = zf.fp.tell()  # type: ignore[union-attr]
+    zf._writecheck(info)  # type: ignore[attr-defined]
+    zf._didModify = True  # type: ignore[attr-defined]
+    zf.fp.write(info.FileHeader(False))  # type: ignore[union-attr]
+    zf.fp.write(data)  # type: ignore[union-attr]
+    zf.filelist.append(info)
+    zf.NameToInfo[name] = info
+    zf.start_dir = zf.fp.tell()  # type: ignore[union-attr]
 
 
 def _save(tpl: DocxTemplate) -> bytes:
@@ -193,7 +230,9 @@ def _save(tpl: DocxTemplate) -> bytes:
     for part in parts:
         part.before_marshal()
     out = io.BytesIO()
-    writer = _ZipWriter(out)
+    # plain parts hand over the template's blob itself; XML parts are serialised anew on every save
+    unchanged = frozenset(p.partname.membername for p in parts if not isinstance(p, XmlPart))
+    writer = _ZipWriter(out, unchanged)
     # python-docx's own steps of PackageWriter.write, with our zip writer (same write/close interface)
     PackageWriter._write_content_types_stream(writer, parts)  # type: ignore[no-untyped-call]
     PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]

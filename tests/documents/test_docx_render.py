@@ -92,3 +92,31 @@ def test_python_docx_itself_still_parses_every_part(tmp_path: Path) -> None:
     render_docx(program, template, {"name": "x"}, {})
     document_part = Document(str(template)).part
     assert isinstance(document_part.part_related_by(RT.STYLES), StylesPart)
+
+
+def test_unchanged_parts_are_deflated_once_and_copied_into_later_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = Registry.load(ROOT / "forms", ROOT / "doc_templates").forms["cq_pro_to_skill"]
+    template = _template(tmp_path / "t.docx")
+    deflated: list[int] = []
+    real_deflate = documents_docx._deflate
+
+    def count(blob: bytes) -> tuple[int, bytes]:
+        deflated.append(len(blob))
+        return real_deflate(blob)
+
+    monkeypatch.setattr(documents_docx, "_deflate", count)
+    monkeypatch.setattr(documents_docx, "_DEFLATED", documents_docx._Kept(limit=512))  # none kept yet
+    outputs = [render_docx(program, template, {"name": "申请人0"}, {})]
+    first = len(deflated)
+    assert first >= 3  # styles, settings, numbering at least
+    outputs += [render_docx(program, template, {"name": f"申请人{i}"}, {}) for i in (1, 2)]
+    assert len(deflated) == first  # the later two documents deflated none of them again
+
+    for i, data in enumerate(outputs):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            assert zf.testzip() is None  # every member's CRC and length check out
+            assert zf.getinfo("word/styles.xml").compress_type == zipfile.ZIP_DEFLATED
+        assert _member(data, "word/styles.xml") == _member(template.read_bytes(), "word/styles.xml")
+        assert Document(io.BytesIO(data)).paragraphs[0].text == f"申请人{i}"
