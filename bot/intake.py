@@ -30,6 +30,7 @@ from bot.registry import Registry
 from storage import Application, Store
 
 RENDER_CACHE = 64
+DOCUMENTS_FIRST_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Intake:
         self.clock = clock
         self._locks = [threading.Lock() for _ in range(64)]
         self._renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
+        self._queued_renders = 0
+        self._renders_done = threading.Condition()
         self._rendered_lock = threading.Lock()
         self._rendered: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
 
@@ -88,6 +91,7 @@ class Intake:
         msg_id: str | None = None,
     ) -> tuple[list[Reply], Application]:
         """As `handle`, also returning the application as now committed (saves reading it back)."""
+        self._documents_first()
         with self._lock_for(app_id):
             app = self._app(app_id)
             if msg_id is not None and app.state.get("last_msg_id") == msg_id:
@@ -254,10 +258,27 @@ class Intake:
                 return Document(doc.id, doc.title or doc.id, filename, data)
 
             future = self._renders.submit(render)
+            with self._renders_done:
+                self._queued_renders += 1
+            future.add_done_callback(self._render_finished)
             self._rendered[key] = future
             while len(self._rendered) > RENDER_CACHE:
                 self._rendered.popitem(last=False)
             return future
+
+    def _render_finished(self, _future: Future[Document]) -> None:
+        with self._renders_done:
+            self._queued_renders -= 1
+            if not self._queued_renders:
+                self._renders_done.notify_all()
+
+    def _documents_first(self) -> None:
+        """Let queued documents render before this turn takes its share of the one interpreter: an
+        applicant waiting for the finished document has waited longest. Bounded: a turn waits at most
+        DOCUMENTS_FIRST_S however many documents are queued."""
+        with self._renders_done:
+            if self._queued_renders:
+                self._renders_done.wait_for(lambda: not self._queued_renders, DOCUMENTS_FIRST_S)
 
     def _prerender(self, app: Application, today: dt.date) -> None:
         """Queue the documents of an application that has just been completed, so the download that

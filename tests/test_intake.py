@@ -186,6 +186,42 @@ def test_documents_are_rendered_in_the_background_on_confirmation(intake: Intake
     Document(io.BytesIO(docs[0].data))
 
 
+def test_turns_let_queued_documents_render_first_for_a_bounded_time(
+    intake: Intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    import bot.intake as intake_module
+
+    release = threading.Event()
+    real_render = intake_module.render_docx
+
+    def held_render(*args, **kwargs):  # type: ignore[no-untyped-def]
+        assert release.wait(10)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(intake_module, "render_docx", held_render)
+    done, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, done.id, *COMPLETE, "确认")  # its document is now queued, and held
+    other, _ = intake.start("cq_hgzy_2023", "test")  # (this turn waited the bounded time)
+
+    t0 = time.perf_counter()
+    say(intake, other.id, "工程技术")
+    waited = time.perf_counter() - t0
+    assert intake_module.DOCUMENTS_FIRST_S <= waited < intake_module.DOCUMENTS_FIRST_S + 1
+
+    monkeypatch.setattr(intake_module, "DOCUMENTS_FIRST_S", 10.0)
+    threading.Timer(0.3, release.set).start()
+    t0 = time.perf_counter()
+    say(intake, other.id, "是")  # waits for the render, not the 10 s bound
+    assert 0.25 < time.perf_counter() - t0 < 5
+    t0 = time.perf_counter()
+    say(intake, other.id, "否")  # nothing queued: no wait (the bound is 10 s now)
+    assert time.perf_counter() - t0 < 1
+    assert intake.documents(done.id)[0].data
+
+
 def test_a_changed_template_file_is_read_again(tmp_path: Path) -> None:
     from docx import Document as NewDocument
 
