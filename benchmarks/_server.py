@@ -378,11 +378,13 @@ def summarise_pyspy(raw: Path, top: int = 20) -> dict[str, Any]:
 class PySpy:
     """py-spy attached to the server for a stretch of the run (optional; see the README)."""
 
-    def __init__(self, binary: str, pid: int, out: Path, rate: int = 200) -> None:
+    def __init__(self, binary: str, pid: int, out: Path, rate: int = 200, gil: bool = False) -> None:
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
         cmd = [binary, "record", "--pid", str(pid), "--rate", str(rate), "--threads"]
         cmd += ["--nonblocking", "--format", "raw", "--output", str(out)]
+        if gil:  # only the thread holding the GIL: where interpreter time goes, without lock or I/O waits
+            cmd.append("--gil")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(1.0)  # let it attach
         if self.proc.poll() is not None:
@@ -419,6 +421,11 @@ def add_server_args(parser: argparse.ArgumentParser, *, timeout: float, py_spy_h
     )
     parser.add_argument("--timeout", type=float, default=timeout, help="give up after this many seconds")
     parser.add_argument("--py-spy", nargs="?", const="", default=None, metavar="PATH", help=py_spy_help)
+    parser.add_argument(
+        "--py-spy-gil",
+        action="store_true",
+        help="with --py-spy: sample only the thread holding the GIL (interpreter time, no waits)",
+    )
 
 
 def exit_on_sigterm() -> None:

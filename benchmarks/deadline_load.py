@@ -9,15 +9,16 @@ configured like `shenbao serve`) on a fresh data directory. Each simulated appli
     POST /api/s/{token}/messages "查看", "确认" (the review and the confirmation; turns)
     GET  documents[0].url                    (the .docx: document latency)
 
-`--applicants` of them, `--concurrency` at a time (an asyncio semaphore; no think time, each applicant
-sends the next request as soon as the previous answer arrives), each with its own httpx.AsyncClient and
+`--applicants` of them, `--concurrency` at a time (an asyncio semaphore; the first `--concurrency` arrive
+evenly over `--ramp-s` seconds, 10 by default, 0 for all at once; no think time, each applicant sends the
+next request as soon as the previous answer arrives), each with its own httpx.AsyncClient and
 keep-alive connection. An error is any non-2xx answer, a transport error, a conversation that does not end
 `mode=done, status=complete`, or a download that is not a .docx with the photo in it. Server peak memory is
 the server process's VmHWM from /proc at the end of the run. After the server has stopped (SIGTERM, as in
 production), the database is opened read-only: `PRAGMA integrity_check`, applications complete, answer
 events (40 per applicant: the start, 36 answers, the upload, review, confirm) and stored photos.
 
-    python benchmarks/deadline_load.py [--applicants 300] [--concurrency 50] [--quick] [--think-ms 0]
+    python benchmarks/deadline_load.py [--applicants 300] [--concurrency 50] [--ramp-s 10] [--quick] [--think-ms 0]
                                        [--py-spy [PATH]]
 
 Targets: turn latency p95 < 200 ms, document latency p95 < 1 s, 0 errors, server peak memory < 300 MB,
@@ -328,7 +329,7 @@ def main() -> None:
             pyspy = find_pyspy(args.py_spy) if args.py_spy is not None else None
             if args.py_spy is not None and not pyspy:
                 print("py-spy not found: no profile", flush=True)
-            spy = PySpy(pyspy, pid, RESULTS / f"{NAME}.pyspy.txt") if pyspy else None
+            spy = PySpy(pyspy, pid, RESULTS / f"{NAME}.pyspy.txt", gil=args.py_spy_gil) if pyspy else None
             try:
                 stats, wall, rss = asyncio.run(
                     asyncio.wait_for(drive(server.base_url, pid, photos, args), args.timeout)

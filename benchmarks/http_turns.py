@@ -213,7 +213,7 @@ async def drive(base_url: str, server_pid: int, args: argparse.Namespace) -> dic
             indices = take(args.conversations)
             tokens = await create_sessions(clients, indices)
             for kind in ("chat", "bare"):
-                spy = PySpy(pyspy, server_pid, RESULTS / f"{NAME}.{kind}.pyspy.txt")
+                spy = PySpy(pyspy, server_pid, RESULTS / f"{NAME}.{kind}.pyspy.txt", gil=args.py_spy_gil)
                 try:
                     phase = await run_phase(clients, kind, indices, tokens, server_pid)
                 finally:
