@@ -158,22 +158,7 @@ class Intake:
     def upload(
         self, app_id: str, data: bytes, channel: str, name: str = "", today: dt.date | None = None
     ) -> list[Reply]:
-        return self.upload_checked(app_id, data, channel, name, today)[0]
-
-    def upload_checked(
-        self,
-        app_id: str,
-        data: bytes,
-        channel: str,
-        name: str = "",
-        today: dt.date | None = None,
-        msg_id: str | None = None,
-    ) -> tuple[list[Reply], str | None]:
-        """An upload, checked by content: images are re-encoded (metadata dropped), PDFs kept as they are.
-        Returns the replies and, when the upload was refused, why (the refusal is logged like any input).
-        The same `msg_id` as the last input is not stored again: the first time's replies come back."""
-        replies, _app, refused = self.upload_turn(app_id, data, channel, name, today, msg_id)
-        return replies, refused
+        return self.upload_turn(app_id, data, channel, name, today)[0]
 
     def upload_turn(
         self,
@@ -184,7 +169,10 @@ class Intake:
         today: dt.date | None = None,
         msg_id: str | None = None,
     ) -> tuple[list[Reply], Application, str | None]:
-        """As `upload_checked`, also returning the application as now committed."""
+        """An upload, checked by content: images are re-encoded (metadata dropped), PDFs kept as they are.
+        Returns the replies, the application as now committed and, when the upload was refused, why (the
+        refusal is logged like any input). The same `msg_id` as the last input is not stored again: the
+        first time's replies come back."""
         app = self._app(app_id)
         if msg_id is not None and app.state.get("last_msg_id") == msg_id:
             return [Reply(**r) for r in app.state.get("last_replies") or []], app, None

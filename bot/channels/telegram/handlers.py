@@ -181,10 +181,9 @@ class TelegramChannel:
             await self._turn(bot, chat_id, app_id, event, msg_id)
             return
         data = bytes(await (await media.get_file()).download_as_bytearray())
-        replies, _refused = await self.run(
-            self.intake.upload_checked, app_id, data, CHANNEL, name, None, msg_id
+        replies, app, _refused = await self.run(
+            self.intake.upload_turn, app_id, data, CHANNEL, name, None, msg_id
         )
-        app = await self.run(self.intake.store.get, app_id)
         await self._deliver(bot, chat_id, app, replies)
 
     # -- keyboard taps ----------------------------------------------------------
