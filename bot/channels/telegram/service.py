@@ -31,6 +31,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 256
 POLL_TIMEOUT_S = 25
+PRUNE_EVERY = 1000  # handled updates between two deletions of old inbox rows (also once at start)
 FAILED = "抱歉，处理这条消息时出错了，请稍后再发一次。已保存的填写内容不会丢失。"
 COMMANDS = [
     BotCommand("start", "开始填写（或继续）"),
@@ -105,6 +106,7 @@ class TelegramService:
         self.intake = intake
         self.chats = TelegramStore(intake.store, bot_id(token))
         self._executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="telegram")
+        self._handled = 0  # updates handled since start: every PRUNE_EVERY, old inbox rows are deleted
         api = settings.telegram_api_url
         builder = (
             Application.builder()
@@ -140,6 +142,7 @@ class TelegramService:
             await self.application.update_queue.put(update)
         if pending:
             log.info("processing %d stored Telegram updates", len(pending))
+        await self.run(self.chats.prune)
 
     async def stop(self) -> None:
         try:
@@ -191,6 +194,9 @@ class TelegramService:
     async def _done(self, update: object) -> None:
         if isinstance(update, Update):
             await self.run(self.chats.done, update.update_id)
+            self._handled += 1
+            if self._handled % PRUNE_EVERY == 0:
+                await self.run(self.chats.prune)
 
     async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram update failed", exc_info=context.error)

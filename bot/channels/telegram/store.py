@@ -1,15 +1,19 @@
 """Telegram's own tables (migration 3): the update inbox and the chat → application map.
 
 Blocking (SQLite): call from a worker thread. Update payloads are encrypted like answer events (they hold
-what applicants typed) and cleared once processed; the row stays so a repeated update_id is ignored."""
+what applicants typed) and cleared once processed; the row stays so a repeated update_id is ignored, for
+KEEP_HANDLED_DAYS — far longer than Telegram keeps or resends an update (24 hours) — and is then deleted."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from storage import Store
 from storage.clock import utc_now
+
+KEEP_HANDLED_DAYS = 7
 
 
 def _aad(bot_id: int, update_id: int) -> bytes:
@@ -45,6 +49,20 @@ class TelegramStore:
             )
 
         self.store.write(write)
+
+    def prune(self, now: dt.datetime | None = None) -> int:
+        """Delete handled updates older than KEEP_HANDLED_DAYS; return how many went."""
+        now = now or dt.datetime.now(dt.UTC)
+        cutoff = (now - dt.timedelta(days=KEEP_HANDLED_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def write() -> int:
+            cursor = self.store.db.execute(
+                "DELETE FROM telegram_inbox WHERE bot_id = ? AND done_at IS NOT NULL AND done_at < ?",
+                [self.bot_id, cutoff],
+            )
+            return int(cursor.rowcount)
+
+        return self.store.write(write)
 
     def pending(self) -> list[dict[str, Any]]:
         """Updates stored but not processed (the process stopped in between), oldest first."""
