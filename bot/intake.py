@@ -58,10 +58,16 @@ class Intake:
     # -- conversation -------------------------------------------------------
 
     def start(
-        self, target: str, channel: str, today: dt.date | None = None
+        self,
+        target: str,
+        channel: str,
+        today: dt.date | None = None,
+        also: Callable[[str], None] | None = None,
     ) -> tuple[Application, list[Reply]]:
+        """A new application for a campaign (or form) and its first turn. `also(app_id)` is committed
+        together with the new application (see `Store.create_application`)."""
         program, campaign = self.registry.resolve(target)
-        app = self.store.create_application(program.id, campaign.id if campaign else None, channel, {})
+        app = self.store.create_application(program.id, campaign.id if campaign else None, channel, {}, also)
         with self._lock_for(app.id):
             replies, fresh = self._step(app, {"type": "start"}, channel, today or self.clock(), None)
         return fresh, replies

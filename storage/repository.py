@@ -86,8 +86,15 @@ class Store:
         return Application(**dict(zip(_APP_FIELDS, row[:-1], strict=True)), state=state)
 
     def create_application(
-        self, form_id: str, campaign_id: str | None, channel: str, state: dict[str, Any]
+        self,
+        form_id: str,
+        campaign_id: str | None,
+        channel: str,
+        state: dict[str, Any],
+        also: Callable[[str], None] | None = None,
     ) -> Application:
+        """A new application with a fresh id and resume code. `also(app_id)` runs in the same transaction
+        (a channel records whose application it is: both are committed, or neither)."""
         for _ in range(_CREATE_ATTEMPTS):
             app_id, code, now = secrets.token_hex(16), resume_codes.new_code(), utc_now()
             state_enc = self.keys.seal_json(state, _aad("state", app_id))
@@ -99,6 +106,8 @@ class Store:
                     "created_at, updated_at, state_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
+                if also is not None:
+                    also(row[0])
 
             try:
                 self._writes.run(insert)

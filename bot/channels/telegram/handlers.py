@@ -7,6 +7,7 @@ worker threads through `run`."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -134,8 +135,8 @@ class TelegramChannel:
             await self.run(self.chats.bind, chat_id, payload, existing)
             await self._turn(bot, chat_id, existing, {"type": "command", "name": "start"}, msg_id)
             return
-        app, replies = await self.run(self.intake.start, payload, CHANNEL)
-        await self.run(self.chats.bind, chat_id, payload, app.id)
+        bind = functools.partial(self.chats.bind_in_write, chat_id, payload)  # committed with the application
+        app, replies = await self.run(self.intake.start, payload, CHANNEL, None, bind)
         code = app.resume_code
         await bot.send_message(chat_id, f"续填码：{code}（在网页上或用 /resume {code} 可继续这次填写）")
         await self._deliver(bot, chat_id, app, replies)

@@ -112,15 +112,15 @@ class TelegramStore:
 
     def bind(self, chat_id: int, campaign_id: str, app_id: str) -> None:
         """Make `app_id` this chat's application for the campaign, and the chat's current one."""
+        self.store.write(lambda: self.bind_in_write(chat_id, campaign_id, app_id))
 
-        def write() -> None:
-            self.store.db.execute(
-                "INSERT INTO telegram_chats (bot_id, chat_id, campaign_id, app_id, active_seq, updated_at) "
-                "VALUES (?, ?, ?, ?, (SELECT coalesce(max(active_seq), 0) + 1 FROM telegram_chats "
-                "WHERE bot_id = ? AND chat_id = ?), ?) "
-                "ON CONFLICT (bot_id, chat_id, campaign_id) DO UPDATE SET app_id = excluded.app_id, "
-                "active_seq = excluded.active_seq, updated_at = excluded.updated_at",
-                [self.bot_id, chat_id, campaign_id, app_id, self.bot_id, chat_id, utc_now()],
-            )
-
-        self.store.write(write)
+    def bind_in_write(self, chat_id: int, campaign_id: str, app_id: str) -> None:
+        """As `bind`, inside a write already open (`Store.write`, or the one creating the application)."""
+        self.store.db.execute(
+            "INSERT INTO telegram_chats (bot_id, chat_id, campaign_id, app_id, active_seq, updated_at) "
+            "VALUES (?, ?, ?, ?, (SELECT coalesce(max(active_seq), 0) + 1 FROM telegram_chats "
+            "WHERE bot_id = ? AND chat_id = ?), ?) "
+            "ON CONFLICT (bot_id, chat_id, campaign_id) DO UPDATE SET app_id = excluded.app_id, "
+            "active_seq = excluded.active_seq, updated_at = excluded.updated_at",
+            [self.bot_id, chat_id, campaign_id, app_id, self.bot_id, chat_id, utc_now()],
+        )

@@ -373,3 +373,32 @@ def test_multi_choice_is_ticked_on_the_keyboard_then_sent_once(tmp_path: Path) -
             assert len(h.store.events(app.id)) == events + 1
 
     run(main)
+
+
+def test_a_new_application_is_bound_to_its_chat_in_the_same_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure (or a crash) right after the application is created cannot leave it without its chat: the
+    repeated /start finds and continues it instead of creating a second, unreachable one."""
+    from bot.channels.telegram.service import FAILED
+    from bot.intake import Intake
+
+    async def main() -> None:
+        async with Harness(tmp_path) as h:
+            real_step = Intake._step
+
+            def crash(self: Intake, *args: object, **kwargs: object) -> object:
+                raise RuntimeError("stopped between creating the application and its first turn")
+
+            monkeypatch.setattr(Intake, "_step", crash)
+            await h.say(CHAT, f"/start {CAMPAIGN}")
+            assert h.last_text(CHAT) == FAILED
+            monkeypatch.setattr(Intake, "_step", real_step)
+            (created,) = h.store.list_applications()
+            assert h.service.chats.for_campaign(CHAT, CAMPAIGN) == created.id
+
+            await h.say(CHAT, f"/start {CAMPAIGN}")
+            assert [a.id for a in h.store.list_applications()] == [created.id]
+            assert "第 1/35 题" in h.last_text(CHAT)
+
+    run(main)
