@@ -16,8 +16,8 @@ class Application:
     resume_code: str
     created_at: str
     updated_at: str
-    id_hmac: str | None
-    title_level: str | None
+    id_hmac: str | None  # retired (duplicate checks use duplicate_keys since migration 4): nothing writes
+    title_level: str | None  # these two columns any more; dropping them would need a table rebuild
     level: str | None
     event_count: int
     state: dict[str, Any] = field(repr=False)

@@ -155,8 +155,6 @@ class Store:
         accepted: bool,
         state: dict[str, Any],
         status: str | None = None,
-        id_hmac: str | None = None,
-        title_level: str | None = None,
         level: str | None = None,
         duplicate_keys: dict[str, str | None] | None = None,
     ) -> int:
@@ -170,9 +168,8 @@ class Store:
         def write() -> int:
             updated = self.db.execute(
                 "UPDATE applications SET state_enc = ?, event_count = event_count + 1, updated_at = ?, "
-                "status = coalesce(?, status), id_hmac = coalesce(?, id_hmac), "
-                "title_level = coalesce(?, title_level), level = coalesce(?, level) WHERE id = ?",
-                [state_enc, at, status, id_hmac, title_level, level, app_id],
+                "status = coalesce(?, status), level = coalesce(?, level) WHERE id = ?",
+                [state_enc, at, status, level, app_id],
             )
             if updated.rowcount == 0:
                 raise UnknownApplication(app_id)

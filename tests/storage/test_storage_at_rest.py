@@ -26,7 +26,6 @@ def test_sensitive_values_are_not_stored_in_plaintext(tmp_path: Path) -> None:
             payload={"field": "id_number", "value": ID_NUMBER, "phone": PHONE},
             accepted=True,
             state=personal,
-            id_hmac=store.keys.blind_index(ID_NUMBER),
         )
         store.put_file(app.id, f"ID card {ID_NUMBER} tel {PHONE}".encode(), "image/png")
         wal = data_dir / "shenbao.db-wal"

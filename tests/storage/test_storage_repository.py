@@ -81,15 +81,17 @@ def test_record_turn_appends_and_replaces_state(store: Store) -> None:
         accepted=False,
         state={"step": 2},
         status="submitted",
-        id_hmac="h",
-        title_level="中级",
         level="三级",
     )
     assert s2 > s1
     after = store.get(app.id)
     assert after is not None
     assert (after.state, after.event_count, after.status) == ({"step": 2}, 2, "submitted")
-    assert (after.id_hmac, after.title_level, after.level) == ("h", "中级", "三级")
+    assert (after.id_hmac, after.title_level, after.level) == (
+        None,
+        None,
+        "三级",
+    )  # retired columns stay empty
     assert TIMESTAMP.match(after.updated_at)
     events = store.events(app.id)
     assert [(e.seq, e.channel, e.accepted, e.payload) for e in events] == [
@@ -99,7 +101,7 @@ def test_record_turn_appends_and_replaces_state(store: Store) -> None:
     # Omitted index columns keep their values.
     store.record_turn(app.id, channel="web", kind="command", payload={}, accepted=True, state={})
     again = store.get(app.id)
-    assert again is not None and (again.status, again.id_hmac, again.level) == ("submitted", "h", "三级")
+    assert again is not None and (again.status, again.level) == ("submitted", "三级")
 
 
 def test_record_turn_for_unknown_application(store: Store) -> None:
