@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
         finally:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
+            app.state.intake.close()
             store.close()
 
     app = FastAPI(title="shenbao 申报", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)

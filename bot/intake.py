@@ -55,6 +55,11 @@ class Intake:
         self._rendered_lock = threading.Lock()
         self._rendered: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
 
+    def close(self) -> None:
+        """Stop rendering: a render under way finishes, queued ones are dropped (call before closing the
+        store, whose files a render reads)."""
+        self._renders.shutdown(wait=True, cancel_futures=True)
+
     # -- conversation -------------------------------------------------------
 
     def start(
@@ -113,7 +118,6 @@ class Intake:
             "mode"
         )
         keys = duplicate_keys(program, app, state.get("answers", {}), self._blind_index)
-        before = duplicate_keys(program, app, app.state.get("answers", {}), self._blind_index)
         flags = self._duplicate_findings(program, app, state, keys)
         shown_before = list(app.state.get("flags_shown") or [])
         for flag in flags:
@@ -139,7 +143,7 @@ class Intake:
             state=state,
             status=str(state.get("status", "in_progress")),
             level=_text(ev.outcomes.get("level")),
-            duplicate_keys={check: key for check, key in keys.items() if key != before.get(check)},
+            duplicate_keys=keys,
         )
         status = str(state.get("status", "in_progress"))
         committed = replace(app, state=state, status=status, event_count=app.event_count + 1)
@@ -241,7 +245,9 @@ class Intake:
         key = (app.id, app.event_count, doc.id)
         with self._rendered_lock:
             pending = self._rendered.get(key)
-            if pending is not None and not (pending.done() and pending.exception() is not None):
+            if pending is not None and not (
+                pending.done() and (pending.cancelled() or pending.exception() is not None)
+            ):
                 return pending
             context = template_context(program, ev, doc, campaign)
             answers = app.state.get("answers", {})

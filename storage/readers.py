@@ -16,13 +16,14 @@ from storage.db import BUSY_TIMEOUT_MS
 
 
 class ReadPool:
-    """Query-only connections, lent to one thread at a time and kept for reuse (at most as many as were
-    ever in use at once). Each statement runs in autocommit mode, so it reads the latest commit."""
+    """Query-only connections, lent to one thread at a time and kept for reuse. Each statement runs in
+    autocommit mode and its cursor is closed before the connection goes back, so every read sees the
+    latest commit."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._all: list[sqlite3.Connection] = []
+        self.opened = 0  # connections made so far (they are reused: as many as were ever in use at once)
         self._lock = threading.Lock()
         self._closed = False
 
@@ -35,11 +36,11 @@ class ReadPool:
             if self._closed:
                 conn.close()
                 raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-            self._all.append(conn)
+            self.opened += 1
         return conn
 
     @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
+    def _connection(self) -> Iterator[sqlite3.Connection]:
         if self._closed:
             raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         try:
@@ -49,22 +50,36 @@ class ReadPool:
         try:
             yield conn
         finally:
-            if conn.in_transaction:  # a half-read cursor keeps a read snapshot open: end it
-                conn.execute("ROLLBACK")
-            self._idle.put(conn)
+            with self._lock:
+                keep = not self._closed
+                if keep:
+                    self._idle.put(conn)
+            if not keep:  # the pool was closed while this one was lent out: close it here
+                conn.close()
 
     def fetchone(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
-        with self.connection() as conn:
-            row: tuple[Any, ...] | None = conn.execute(sql, params).fetchone()
-            return row
+        with self._connection() as conn:
+            cursor = conn.execute(sql, params)
+            try:
+                row: tuple[Any, ...] | None = cursor.fetchone()
+                return row
+            finally:
+                cursor.close()  # ends the statement, so no read snapshot stays open on the connection
 
     def fetchall(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        with self.connection() as conn:
-            return list(conn.execute(sql, params).fetchall())
+        with self._connection() as conn:
+            cursor = conn.execute(sql, params)
+            try:
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
 
     def close(self) -> None:
+        """Close the idle connections now; one lent out is closed by its borrower when it comes back."""
         with self._lock:
             self._closed = True
-            conns, self._all = self._all, []
-        for conn in conns:
-            conn.close()
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return

@@ -180,14 +180,16 @@ class Store:
             )
             seq = cursor.lastrowid
             assert seq is not None
-            for check_id, key in (duplicate_keys or {}).items():
+            for check_id, key in (duplicate_keys or {}).items():  # every turn: the table follows the state
                 if key is None:
                     self.db.execute(
                         "DELETE FROM duplicate_keys WHERE app_id = ? AND check_id = ?", [app_id, check_id]
                     )
-                else:
+                else:  # an unchanged key is left as it is (no page written)
                     self.db.execute(
-                        "INSERT OR REPLACE INTO duplicate_keys (app_id, check_id, key_hmac) VALUES (?, ?, ?)",
+                        "INSERT INTO duplicate_keys (app_id, check_id, key_hmac) VALUES (?, ?, ?) "
+                        "ON CONFLICT (app_id, check_id) DO UPDATE SET key_hmac = excluded.key_hmac "
+                        "WHERE key_hmac IS NOT excluded.key_hmac",
                         [app_id, check_id, key],
                     )
             return seq

@@ -238,3 +238,20 @@ def test_a_changed_template_file_is_read_again(tmp_path: Path) -> None:
         data = render_docx(program, template, {"name": "<张三>"}, {})
         texts.append(Document(io.BytesIO(data)).paragraphs[0].text)
     assert texts == ["第一版 <张三>", "第二版 <张三> 改过了"]
+
+
+def test_duplicate_keys_table_follows_the_state_even_when_it_was_out_of_step(intake: Intake) -> None:
+    """A key missing from the table (an application older than the check, a form that gained one) is
+    written again at the application's next turn, not only when the answers behind it change."""
+    first, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, first.id, *COMPLETE[:12])
+    table = "SELECT count(*) FROM duplicate_keys WHERE app_id = ?"
+    assert intake.store.db.execute(table, [first.id]).fetchone()[0] == 1
+    intake.store.write(
+        lambda: intake.store.db.execute("DELETE FROM duplicate_keys WHERE app_id = ?", [first.id])
+    )
+    say(intake, first.id, COMPLETE[12])
+    assert intake.store.db.execute(table, [first.id]).fetchone()[0] == 1
+    second, _ = intake.start("cq_hgzy_2023", "test")
+    replies = say(intake, second.id, *COMPLETE[:12])
+    assert DUPLICATE_RULE in [r.data.get("rule") for r in replies if r.kind == "finding"]

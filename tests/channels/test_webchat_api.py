@@ -311,3 +311,55 @@ def test_limiter_window_slides() -> None:
     assert limiter.retry_after("a") == 1
     now[0] = 10.0
     assert limiter.retry_after("a") == 0
+
+
+def test_a_download_abandoned_by_its_client_does_not_cancel_the_shared_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The render a download waits for is shared (the pre-render at 确认, other downloads): a client that
+    goes away while it is still queued must leave it to finish."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    import bot.intake as intake_module
+
+    gate = threading.Event()
+    real_render = intake_module.render_docx
+
+    def held(*args: Any, **kwargs: Any) -> bytes:
+        assert gate.wait(10)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(intake_module, "render_docx", held)
+    monkeypatch.setattr(intake_module, "DOCUMENTS_FIRST_S", 0.0)
+    app = create_app(
+        Settings(tmp_path / "data", ROOT / "forms", ROOT / "doc_templates", None), clock=lambda: TODAY
+    )
+
+    async def main() -> None:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                tokens = []
+                for _ in range(2):  # the first one's render holds the render thread; the second's queues
+                    r = await c.post("/api/sessions", json={"campaign": "cq_hgzy_2023"})
+                    token = r.json()["token"]
+                    for text in (*COMPLETE, "确认"):
+                        r = await c.post(f"/api/s/{token}/messages", json={"text": text})
+                    tokens.append(token)
+                url = r.json()["state"]["documents"][0]["url"]
+                intake = app.state.intake
+                app_id = intake.store.app_for_token(tokens[1])
+                queued = intake.pending_documents(intake.store.get(app_id))[0]
+                with pytest.raises(TimeoutError):  # the client gives up while the render is still queued
+                    await asyncio.wait_for(c.get(url), 0.2)
+                assert not queued.cancelled()
+                gate.set()
+                r = await c.get(url)
+                assert r.status_code == 200
+                Document(io.BytesIO(r.content))
+                assert intake.pending_documents(intake.store.get(app_id))[0] is queued  # not rendered twice
+
+    asyncio.run(main())

@@ -74,7 +74,22 @@ def test_read_connections_are_reused_and_closed(tmp_path: Path) -> None:
     app = store.create_application("f", None, "web", {})
     for _ in range(20):
         store.get(app.id)
-    assert len(store._reads._all) == 1  # one thread, one connection, reused
+    assert store._reads.opened == 1  # one thread, one connection, reused
     store.close()
     with pytest.raises(Exception, match="closed"):
         store.get(app.id)
+
+
+def test_closing_the_pool_leaves_a_lent_connection_to_its_borrower(tmp_path: Path) -> None:
+    from storage.readers import ReadPool
+
+    Store(tmp_path).close()  # creates the database
+    pool = ReadPool(tmp_path / "shenbao.db")
+    pool.fetchone("SELECT 1", [])  # one idle connection
+    with pool._connection() as lent:
+        pool.close()  # (another thread reading right now must not have its connection closed under it)
+        assert lent.execute("SELECT count(*) FROM applications").fetchone() == (0,)
+    with pytest.raises(Exception, match="closed"):
+        lent.execute("SELECT 1")  # closed by its borrower on the way back
+    with pytest.raises(Exception, match="closed"):
+        pool.fetchone("SELECT 1", [])

@@ -69,7 +69,8 @@ def run_polling(
 
 async def _polling(settings: Settings, clock: Callable[[], dt.date], registry: Registry) -> int:
     store = Store(settings.data_dir, settings.key_file)
-    service = TelegramService(settings, Intake(registry, store, clock=clock))
+    intake = Intake(registry, store, clock=clock)
+    service = TelegramService(settings, intake)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -90,6 +91,7 @@ async def _polling(settings: Settings, clock: Callable[[], dt.date], registry: R
             return 1
     finally:
         await service.stop()
+        intake.close()
         store.close()
     print("已停止。", flush=True)
     return 0

@@ -225,7 +225,9 @@ async def download(request: Request, token: str, doc_id: str) -> Response:
     found = await run_in_threadpool(pending)
     if not found:
         raise ApiError(404, "没有这个文件。")
-    doc = await asyncio.wrap_future(found[0])  # rendering goes on on the render thread, not a worker
+    # Rendering goes on on the render thread, not a worker. Shielded: a client that goes away must not
+    # cancel the render other requests for this document share.
+    doc = await asyncio.shield(asyncio.wrap_future(found[0]))
     return Response(
         doc.data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
