@@ -15,6 +15,7 @@ from PIL import Image
 
 from bot.app import create_app
 from bot.settings import ROOT, Settings
+from tests.aio import run
 from tests.engine.transcript import COMPLETE
 
 TODAY = dt.date(2023, 9, 20)
@@ -362,4 +363,4 @@ def test_a_download_abandoned_by_its_client_does_not_cancel_the_shared_render(
                 Document(io.BytesIO(r.content))
                 assert intake.pending_documents(intake.store.get(app_id))[0] is queued  # not rendered twice
 
-    asyncio.run(main())
+    run(main)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-import threading
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +22,6 @@ from tests.channels.telegram.fake_botapi import TOKEN, BotApi, RecordingRequest,
 TODAY = dt.date(2023, 9, 20)
 CAMPAIGN = "cq_hgzy_2023"
 _REGISTRY: list[Registry] = []
-
-
-def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """asyncio.run on a thread of its own: other tests (Playwright's sync API) may leave an event loop
-    running in the main thread."""
-    failure: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(main())
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
 
 
 def registry() -> Registry:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from tests.channels.telegram.harness import CAMPAIGN, Harness, jpeg, run
+from tests.aio import run
+from tests.channels.telegram.harness import CAMPAIGN, Harness, jpeg
 from tests.engine.transcript import COMPLETE
 
 CHAT = 4242

@@ -8,8 +8,9 @@ from pathlib import Path
 from bot.channels.telegram.service import bot_id
 from bot.channels.telegram.store import KEEP_HANDLED_DAYS, TelegramStore
 from storage import Store
+from tests.aio import run
 from tests.channels.telegram.fake_botapi import TOKEN
-from tests.channels.telegram.harness import Harness, run
+from tests.channels.telegram.harness import Harness
 
 
 def _age(inbox: TelegramStore, update_id: int, days: float) -> None:
