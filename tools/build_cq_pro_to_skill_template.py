@@ -51,9 +51,11 @@ from docx_kit import (
     first_paragraph,
     format_paragraph,
     label,
+    long_text_box,
     main_for_file,
     new_table,
     photo_box,
+    pledge_box,
     save,
     set_cell_bottom_border,
     set_row_height,
@@ -295,27 +297,8 @@ def build_boxes(doc: DocumentObject) -> None:
     awards.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
     add_run(format_paragraph(awards.paragraphs[0], align=left, before=Pt(4)), "{{ direct_awards_text }}")
 
-    achievements = box(1, "主要工作成绩及业绩贡献", 8.0)
-    achievements.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-    add_run(
-        format_paragraph(achievements.paragraphs[0], align=left, before=Pt(4), line_spacing=1.25),
-        "{{ achievements }}",
-    )
-
-    pledge = box(2, "本人承诺", 3.2)
-    pledge.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-    add_run(
-        format_paragraph(
-            pledge.paragraphs[0],
-            align=WD_ALIGN_PARAGRAPH.JUSTIFY,
-            before=Pt(8),
-            after=Pt(12),
-            first_line_indent=Pt(21),
-            line_spacing=1.5,
-        ),
-        PLEDGE_TEXT,
-    )
-    add_run(format_paragraph(pledge.add_paragraph(), align=right, after=Pt(6)), PLEDGE_SIGNATURE)
+    long_text_box(box(1, "主要工作成绩及业绩贡献", 8.0), "{{ achievements }}")
+    pledge_box(box(2, "本人承诺", 3.2), PLEDGE_TEXT, PLEDGE_SIGNATURE)
 
     for idx, caption in ((3, "申报单位推荐意见"), (4, "评价机构意见")):
         opinion = box(idx, caption, 4.0)

@@ -27,7 +27,6 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
@@ -47,9 +46,11 @@ from docx_kit import (
     first_paragraph,
     format_paragraph,
     label,
+    long_text_box,
     main_for_dir,
     new_table,
     photo_box,
+    pledge_box,
     save,
     set_row_height,
     setup_document,
@@ -198,27 +199,8 @@ def build_boxes(doc: DocumentObject, opinions: Sequence[tuple[str, str]], footno
         _, content = fill_row(table, idx, [label(0, 0, caption), value(1, 1, "", LEFT)])
         return content
 
-    achievements = box(0, "主要工作业绩成果", 8.0)
-    achievements.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-    add_run(
-        format_paragraph(achievements.paragraphs[0], align=LEFT, before=Pt(4), line_spacing=1.25),
-        "{{ achievements }}",
-    )
-
-    pledge = box(1, "本人承诺", 3.2)
-    pledge.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-    add_run(
-        format_paragraph(
-            pledge.paragraphs[0],
-            align=WD_ALIGN_PARAGRAPH.JUSTIFY,
-            before=Pt(8),
-            after=Pt(12),
-            first_line_indent=Pt(21),
-            line_spacing=1.5,
-        ),
-        PLEDGE_TEXT,
-    )
-    add_run(format_paragraph(pledge.add_paragraph(), align=RIGHT, after=Pt(6)), PLEDGE_SIGNATURE)
+    long_text_box(box(0, "主要工作业绩成果", 8.0), "{{ achievements }}")
+    pledge_box(box(1, "本人承诺", 3.2), PLEDGE_TEXT, PLEDGE_SIGNATURE)
 
     for offset, (caption, hint) in enumerate(opinions):
         opinion = box(2 + offset, caption, 3.6)

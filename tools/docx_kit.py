@@ -437,3 +437,24 @@ def main_for_dir(
     for path in build(args.output_dir):
         print(f"wrote {path}")
     return 0
+
+
+def long_text_box(cell: _Cell, tag: str) -> None:
+    """A box for a long free answer (业绩, 成果): the Jinja tag at the top left, 1.25 lines apart."""
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+    add_run(format_paragraph(cell.paragraphs[0], align=LEFT, before=Pt(4), line_spacing=1.25), tag)
+
+
+def pledge_box(cell: _Cell, text: str, signature: str) -> None:
+    """本人承诺: the pledge as a justified, indented paragraph, then the signature and date line on the right."""
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+    paragraph = format_paragraph(
+        cell.paragraphs[0],
+        align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+        before=Pt(8),
+        after=Pt(12),
+        first_line_indent=Pt(21),
+        line_spacing=1.5,
+    )
+    add_run(paragraph, text)
+    add_run(format_paragraph(cell.add_paragraph(), align=RIGHT, after=Pt(6)), signature)
