@@ -4,9 +4,9 @@ One uvicorn process (benchmarks/_server.py: the product app with the clock fixed
 configured like `shenbao serve`) on a fresh data directory. Each simulated applicant `i`:
 
     POST /api/sessions                       (a turn)
-    POST /api/s/{token}/messages × 36        (every answer of `inputs_for(i)` up to the photo; turns)
-    PUT  /api/s/{token}/upload               (a ~100 KB JPEG generated for this applicant; a turn)
-    POST /api/s/{token}/messages "查看", "确认" (the review and the confirmation; turns)
+    POST /api/session/messages × 36          (every answer of `inputs_for(i)` up to the photo; turns)
+    PUT  /api/session/upload                 (a ~100 KB JPEG generated for this applicant; a turn)
+    POST /api/session/messages "查看", "确认" (the review and the confirmation; turns)
     GET  documents[0].url                    (the .docx: document latency)
 
 `--applicants` of them, `--concurrency` at a time (an asyncio semaphore; the first `--concurrency` arrive
@@ -57,6 +57,11 @@ from _server import (
     proc_status,
 )
 from PIL import Image
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
 
 NAME = "deadline_load"
 CAMPAIGN = "cq_hgzy_2023"
@@ -154,13 +159,15 @@ async def _converse(client: httpx.AsyncClient, index: int, jpeg: bytes, stats: S
         if n == PHOTO_TURN:
             kind = "upload"
             r = await client.put(
-                f"/api/s/{token}/upload",
+                "/api/session/upload",
                 content=jpeg,
-                headers={"Content-Type": "image/jpeg", "X-Filename": f"photo-{index}.jpg"},
+                headers={**auth(token), "Content-Type": "image/jpeg", "X-Filename": f"photo-{index}.jpg"},
             )
         else:
             kind = {"查看": "review", "确认": "confirm"}.get(text, "answer")
-            r = await client.post(f"/api/s/{token}/messages", json={"text": text, "msg_id": f"{index}-{n}"})
+            r = await client.post(
+                "/api/session/messages", headers=auth(token), json={"text": text, "msg_id": f"{index}-{n}"}
+            )
         stats.turns_ms[kind].append((time.perf_counter() - t0) * 1000)
         if r.status_code != 200:
             return fail(f"turn {n} {text!r}", r)

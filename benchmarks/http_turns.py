@@ -5,7 +5,7 @@ bare FastAPI route `POST /bare/messages` that parses the same JSON body and answ
 `--connections` httpx.AsyncClients, each with one keep-alive connection and one asyncio worker, drive
 both with the same request count:
 
-    chat:  `POST /api/s/{token}/messages {"text", "msg_id"}` — the 39 message turns of a complete flagship
+    chat:  `POST /api/session/messages {"text", "msg_id"}` — the 39 message turns of a complete flagship
            conversation (`inputs_for(i)` without the leading "/start", photo skipped by text), a different
            applicant per conversation; sessions are created before the timing and are not counted;
     bare:  the same bodies to `POST /bare/messages`.
@@ -133,12 +133,13 @@ async def run_phase(
                 i = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            url = f"/api/s/{tokens[i]}/messages" if kind == "chat" else "/bare/messages"
+            url = "/api/session/messages" if kind == "chat" else "/bare/messages"
+            headers = {"Authorization": f"Bearer {tokens[i]}"} if kind == "chat" else {}
             last: dict[str, Any] = {}
             for body in conversation(i):
                 t0 = time.perf_counter()
                 try:
-                    r = await client.post(url, json=body)
+                    r = await client.post(url, json=body, headers=headers)
                 except httpx.HTTPError as exc:
                     phase.errors.append(f"{kind} {i}: {type(exc).__name__}: {exc}")
                     break

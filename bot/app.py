@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.channels import telegram
 from bot.channels.webchat import api, pages
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
             store.close()
 
     app = FastAPI(title="shenbao 申报", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
     app.state.new_sessions = Limiter(settings.sessions_per_minute, 60)
     app.state.resume_failures = Limiter(settings.resume_failures, 600)
     app.include_router(api.router)
@@ -57,6 +59,10 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_middleware(SecurityHeaders)
+    if settings.forwarded_allow_ips:
+        # Outermost: the client address and scheme a trusted proxy forwarded, before anything reads them.
+        # A request from any other address keeps its TCP peer: X-Forwarded-For is never believed from it.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     return app
 
 
@@ -102,6 +108,7 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         docs = path == "/docs" or path.startswith("/openapi")
+        private = path.startswith(("/api/", "/telegram/"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -110,6 +117,8 @@ class SecurityHeaders:
                 out.setdefault("Referrer-Policy", "no-referrer")
                 if not docs:
                     out.setdefault("Content-Security-Policy", pages.CSP + "; frame-ancestors 'self'")
+                if private:  # applicants' answers, documents, tokens: kept by no cache
+                    out["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

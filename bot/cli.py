@@ -6,11 +6,12 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.engine.yamlsource import SpecErrors, read
 from bot.registry import Registry, UnknownTarget
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, Settings, SettingsError, public_url
 
 EXIT_USAGE = 2
 
@@ -41,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="启动网页对话（申报页面、可嵌入的小窗口和 JSON API）")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="信任这些反向代理转发的客户端地址和协议（逗号分隔，如 127.0.0.1；默认 SHENBAO_FORWARDED_ALLOW_IPS）",
+    )
+    serve.add_argument(
+        "--public-url", metavar="URL", help="对外地址，用于所有链接和二维码（默认 SHENBAO_PUBLIC_URL）"
+    )
 
     tg = sub.add_parser("telegram", help="以轮询方式运行 Telegram 机器人（需 SHENBAO_TELEGRAM_TOKEN）")
     tg.add_argument("--today", type=_date, help="把“今天”当作这一天（测试用）")
@@ -70,7 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "lint":
         return _lint(settings, args.paths or [settings.forms_dir])
     if args.command == "schema":
@@ -94,6 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from bot.serve import serve
 
+        try:
+            settings = replace(
+                settings,
+                forwarded_allow_ips=args.forwarded_allow_ips or settings.forwarded_allow_ips,
+                public_url=public_url(args.public_url) or settings.public_url,
+            )
+        except SettingsError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
         return serve(settings, args.host, args.port)
     if args.command == "telegram":
         from bot.channels.telegram.runner import run_polling

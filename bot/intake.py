@@ -22,7 +22,7 @@ from bot.engine.expressions import truthy
 from bot.engine.flow import current_slot, step
 from bot.engine.program import FormProgram
 from bot.engine.replies import Reply
-from bot.engine.spec import DocumentSpec, FileField, ImageField
+from bot.engine.spec import DocumentSpec, FileField, IdNumberField, ImageField
 from bot.engine.state import Slot
 from bot.engine.text import fill
 from bot.exports import SummaryFile, export_summaries
@@ -68,11 +68,15 @@ class Intake:
         channel: str,
         today: dt.date | None = None,
         also: Callable[[str], None] | None = None,
+        owner_key: str | None = None,
     ) -> tuple[Application, list[Reply]]:
         """A new application for a campaign (or form) and its first turn. `also(app_id)` is committed
-        together with the new application (see `Store.create_application`)."""
+        together with the new application (see `Store.create_application`); `owner_key` names the
+        browser or chat starting it (an applicant is told about their own applications only)."""
         program, campaign = self.registry.resolve(target)
-        app = self.store.create_application(program.id, campaign.id if campaign else None, channel, {}, also)
+        app = self.store.create_application(
+            program.id, campaign.id if campaign else None, channel, {}, also, owner_key
+        )
         with self._lock_for(app.id):
             replies, fresh = self._step(app, {"type": "start"}, channel, today or self.clock(), None)
         return fresh, replies
@@ -121,7 +125,7 @@ class Intake:
         flags = self._duplicate_findings(program, app, state, keys)
         shown_before = list(app.state.get("flags_shown") or [])
         for flag in flags:
-            if flag["rule"] not in shown_before:
+            if flag["own"] and flag["rule"] not in shown_before:
                 shown_before.append(flag["rule"])
                 text = f"⚠ 请注意：{flag['message']}\n依据：{flag['basis']}"
                 replies.insert(0, Reply("finding", text, flag))
@@ -312,8 +316,30 @@ class Intake:
         return checklists.build(program, ev, day, campaign, self.registry.calendar)
 
     def findings(self, app: Application, today: dt.date | None = None) -> list[dict[str, Any]]:
+        """What the applicant is shown: the rules' findings and duplicates among their own applications."""
         ev = self.evaluation(app, today)
-        return [f.as_dict() for f in ev.findings] + list(app.state.get("flags") or [])
+        own = [
+            {k: v for k, v in flag.items() if k != "own"}
+            for flag in app.state.get("flags") or []
+            if flag.get("own", True)
+        ]
+        return [f.as_dict() for f in ev.findings] + own
+
+    def flags(self, app: Application) -> list[dict[str, Any]]:
+        """Every duplicate warning on the application, also those about other people's applications (for
+        the coordinator, never the applicant): each with `own` telling which."""
+        return list(app.state.get("flags") or [])
+
+    def id_suffix(self, app: Application) -> str | None:
+        """The last four characters of the applicant's ID number, once given (None before): what a resume
+        code must be paired with (as government sites pair a 查询码 with 身份证后四位)."""
+        program, _ = self.program_for(app)
+        answers = app.state.get("answers", {})
+        for info in program.fields.values():
+            value = answers.get(info.key) if info.group is None else None
+            if isinstance(info.field, IdNumberField) and isinstance(value, str) and value.strip():
+                return normalize_suffix(value)
+        return None
 
     # -- coordinator exports ------------------------------------------------
 
@@ -344,7 +370,9 @@ class Intake:
     def _duplicate_findings(
         self, program: FormProgram, app: Application, state: dict[str, Any], keys: dict[str, str | None]
     ) -> list[dict[str, Any]]:
-        """A warning per duplicate check whose key other live applications share."""
+        """A warning per duplicate check whose key other live applications share; `own` when all of those
+        belong to the same applicant (the only ones the applicant may be told about: anything else would
+        let anyone test whether an ID number has applied)."""
         out = []
         answers = state.get("answers", {})
         for check in program.spec.duplicates:
@@ -360,6 +388,7 @@ class Intake:
                     "message": fill(check.message, values),
                     "basis": program.basis_text(check.basis),
                     "suggest": None,
+                    "own": self.store.all_owned_together(app.id, others),
                 }
             )
         return out
@@ -387,6 +416,11 @@ def _user_text(payload: dict[str, Any]) -> str:
         name = (payload.get("file") or {}).get("name") or payload.get("name") or "文件"
         return f"［上传：{name}］"
     return ""
+
+
+def normalize_suffix(text: str) -> str:
+    """The last four characters of an ID number as compared: no spaces, upper case (x is X)."""
+    return "".join(text.split()).upper()[-4:]
 
 
 def _safe_filename(name: str) -> str:

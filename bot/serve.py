@@ -1,7 +1,7 @@
 """`shenbao serve`: one uvicorn process for the whole app; SIGTERM/SIGINT finish in-flight requests first.
 
 Every answer is committed before its reply is sent, so stopping at any moment loses nothing that an
-applicant has seen acknowledged. The access log is off: URLs carry session tokens."""
+applicant has seen acknowledged. The access log is off: download links carry (short-lived) tickets."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
         log_level="info",
         access_log=False,
         timeout_graceful_shutdown=10,
-        proxy_headers=False,
+        proxy_headers=False,  # the app applies SHENBAO_FORWARDED_ALLOW_IPS itself (bot/app.py)
     )
     # uvicorn re-raises the stop signal once it has shut down; after a graceful stop it is handled here.
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -121,11 +121,28 @@ CREATE TABLE duplicate_keys (
 CREATE INDEX duplicate_keys_lookup ON duplicate_keys (check_id, key_hmac);
 """
 
+# Who an application belongs to, for telling an applicant only about their own applications (a duplicate
+# check names another application only when it shares an owner key): the key of the browser or chat that
+# started it, and of each one that resumed it with its resume code. Session tokens expire after inactivity.
+OWNERS_AND_TOKEN_USE = """
+CREATE TABLE application_owners (
+    app_id TEXT NOT NULL REFERENCES applications (id),
+    owner_key TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (app_id, owner_key)
+);
+CREATE INDEX application_owners_key ON application_owners (owner_key);
+INSERT INTO application_owners (app_id, owner_key, added_at) SELECT id, id, created_at FROM applications;
+ALTER TABLE session_tokens ADD COLUMN last_used_at TEXT;
+UPDATE session_tokens SET last_used_at = created_at;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
     Migration(3, "telegram inbox and chat-to-application map", TELEGRAM),
     Migration(4, "blind-indexed keys of the forms' duplicate checks", DUPLICATE_KEYS),
+    Migration(7, "application owners; session tokens expire after inactivity", OWNERS_AND_TOKEN_USE),
 )
 
 _LEDGER = """

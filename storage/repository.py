@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from storage import resume_codes, tokens
-from storage.clock import utc_now
+from storage.clock import utc_ago, utc_now
 from storage.crypto import KeyRing
 from storage.db import open_db
 from storage.group_commit import GroupCommit
@@ -92,9 +92,11 @@ class Store:
         channel: str,
         state: dict[str, Any],
         also: Callable[[str], None] | None = None,
+        owner_key: str | None = None,
     ) -> Application:
         """A new application with a fresh id and resume code. `also(app_id)` runs in the same transaction
-        (a channel records whose application it is: both are committed, or neither)."""
+        (a channel records whose application it is: both are committed, or neither). `owner_key` names
+        the browser or chat it belongs to (see `add_owner`); without one the application is its own."""
         for _ in range(_CREATE_ATTEMPTS):
             app_id, code, now = secrets.token_hex(16), resume_codes.new_code(), utc_now()
             state_enc = self.keys.seal_json(state, _aad("state", app_id))
@@ -105,6 +107,10 @@ class Store:
                     "INSERT INTO applications (id, form_id, campaign_id, channel, resume_code, "
                     "created_at, updated_at, state_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
+                )
+                self.db.execute(
+                    "INSERT INTO application_owners (app_id, owner_key, added_at) VALUES (?, ?, ?)",
+                    [row[0], owner_key or row[0], row[5]],
                 )
                 if also is not None:
                     also(row[0])
@@ -247,18 +253,101 @@ class Store:
         token, row = tokens.new(app_id, channel)
         self._writes.run(
             lambda: self.db.execute(
-                "INSERT INTO session_tokens (token_hash, app_id, channel, created_at) VALUES (?, ?, ?, ?)",
-                row,
+                "INSERT INTO session_tokens (token_hash, app_id, channel, created_at, last_used_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [*row, row[-1]],
             )
         )
         return token
 
-    def app_for_token(self, token: str) -> str | None:
+    def app_for_token(self, token: str, idle_days: float | None = None) -> str | None:
+        """The application a token opens, or None: unknown, revoked, or unused for more than `idle_days`.
+        Using a token keeps it alive (its last use is written at most once an hour)."""
         token_hash = tokens.lookup_hash(token)
         if token_hash is None:
             return None
-        row = self._reads.fetchone("SELECT app_id FROM session_tokens WHERE token_hash = ?", [token_hash])
+        row = self._reads.fetchone(
+            "SELECT app_id, last_used_at FROM session_tokens WHERE token_hash = ?", [token_hash]
+        )
+        if row is None:
+            return None
+        app_id, last_used = str(row[0]), str(row[1] or "")
+        now = utc_now()
+        if idle_days is not None and last_used < utc_ago(idle_days * 86400, now):
+            return None
+        if last_used < utc_ago(tokens.TOUCH_EVERY_S, now):
+            self._writes.run(
+                lambda: self.db.execute(
+                    "UPDATE session_tokens SET last_used_at = ? WHERE token_hash = ?", [now, token_hash]
+                )
+            )
+        return app_id
+
+    def revoke_tokens(self, app_id: str, keep: str | None = None) -> int:
+        """End every session of the application but the one holding `keep`; return how many ended."""
+        keep_hash = tokens.lookup_hash(keep) if keep else None
+
+        def delete() -> int:
+            cursor = self.db.execute(
+                "DELETE FROM session_tokens WHERE app_id = ? AND token_hash IS NOT ?", [app_id, keep_hash]
+            )
+            return int(cursor.rowcount)
+
+        revoked: int = self._writes.run(delete)
+        return revoked
+
+    def new_resume_code(self, app_id: str) -> str:
+        """Replace the application's resume code with a fresh one (the old one stops working)."""
+        for _ in range(_CREATE_ATTEMPTS):
+            code = resume_codes.new_code()
+
+            def update(code: str = code) -> None:
+                cursor = self.db.execute(
+                    "UPDATE applications SET resume_code = ? WHERE id = ?", [code, app_id]
+                )
+                if cursor.rowcount == 0:
+                    raise UnknownApplication(app_id)
+
+            try:
+                self._writes.run(update)
+            except sqlite3.IntegrityError as exc:
+                if "UNIQUE" not in str(exc):
+                    raise
+                continue
+            return code
+        raise RuntimeError("could not allocate a unique resume code")
+
+    # -- owners: who may be told about an application -----------------------
+
+    def owner_key(self, app_id: str) -> str | None:
+        """The key of the browser or chat that started the application (the first owner)."""
+        row = self._reads.fetchone(
+            "SELECT owner_key FROM application_owners WHERE app_id = ? ORDER BY added_at, owner_key LIMIT 1",
+            [app_id],
+        )
         return str(row[0]) if row else None
+
+    def add_owner(self, app_id: str, owner_key: str) -> None:
+        """Record that `owner_key` (a browser or chat that resumed with the resume code) owns it too."""
+        self._writes.run(
+            lambda: self.db.execute(
+                "INSERT INTO application_owners (app_id, owner_key, added_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (app_id, owner_key) DO NOTHING",
+                [app_id, owner_key, utc_now()],
+            )
+        )
+
+    def all_owned_together(self, app_id: str, others: list[str]) -> bool:
+        """True when every application in `others` shares an owner key with `app_id`."""
+        if not others:
+            return True
+        marks = ", ".join("?" for _ in others)
+        row = self._reads.fetchone(
+            "SELECT count(DISTINCT o.app_id) FROM application_owners o JOIN application_owners mine "
+            f"ON mine.owner_key = o.owner_key AND mine.app_id = ? WHERE o.app_id IN ({marks})",
+            [app_id, *others],
+        )
+        return row is not None and int(row[0]) == len(set(others))
 
     def duplicates_of(self, check_id: str, key_hmac: str, exclude: str) -> list[str]:
         """Other live applications with the same blind-indexed key for a duplicate check, oldest first."""

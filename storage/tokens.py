@@ -26,3 +26,6 @@ def lookup_hash(token: str) -> str | None:
     if not token or len(token) > MAX_TOKEN_CHARS:
         return None
     return _hash(token)
+
+
+TOUCH_EVERY_S = 3600  # a token's last use is written at most this often

@@ -56,10 +56,32 @@ def test_sensitive_values_are_not_in_the_database_file(intake: Intake, tmp_path:
     assert key.stat().st_mode & 0o777 == 0o600
 
 
-def test_second_application_with_same_id_and_title_level_is_flagged(intake: Intake) -> None:
-    first, _ = intake.start("cq_hgzy_2023", "test")
+def test_someone_elses_application_with_the_same_id_is_flagged_for_the_coordinator_only(
+    intake: Intake,
+) -> None:
+    """七(三) must not become an oracle: typing an ID number tells nothing about other people's applications
+    (whether that ID applied, at which level); the coordinator still sees the duplicate."""
+    first, _ = intake.start("cq_hgzy_2023", "test", owner_key="browser-a")
     say(intake, first.id, *COMPLETE[:12])
-    second, _ = intake.start("cq_hgzy_2023", "test")
+    stranger, _ = intake.start("cq_hgzy_2023", "test", owner_key="browser-b")
+    replies = say(intake, stranger.id, *COMPLETE[:11], "50010119900101123x")
+    assert all(r.kind != "finding" for r in replies)
+    assert all("七(三)" not in r.text and "已有" not in r.text for r in replies)
+    app = intake.store.get(stranger.id)
+    assert app is not None and DUPLICATE_RULE not in [f["rule"] for f in intake.findings(app)]
+    (flag,) = intake.flags(app)
+    assert flag["rule"] == DUPLICATE_RULE and flag["own"] is False
+    # once browser-b resumes the first application with its code, both are its own: it is told
+    intake.store.add_owner(first.id, "browser-b")
+    replies = say(intake, stranger.id, "修改 证件号码", "50010119900101123X")
+    app = intake.store.get(stranger.id)
+    assert app is not None and DUPLICATE_RULE in [f["rule"] for f in intake.findings(app)]
+
+
+def test_second_application_with_same_id_and_title_level_is_flagged(intake: Intake) -> None:
+    first, _ = intake.start("cq_hgzy_2023", "test", owner_key="browser-a")
+    say(intake, first.id, *COMPLETE[:12])
+    second, _ = intake.start("cq_hgzy_2023", "test", owner_key="browser-a")
     replies = say(intake, second.id, *COMPLETE[:11], "50010119900101123x")
     assert replies[0].kind == "finding" and "七(三)" in replies[0].text
     assert "已有 1 份相同职称级别（中级）的申报" in replies[0].text
@@ -68,7 +90,7 @@ def test_second_application_with_same_id_and_title_level_is_flagged(intake: Inta
     assert app is not None
     assert DUPLICATE_RULE in [f["rule"] for f in intake.findings(app)]
     # another title level with the same ID is not a duplicate
-    third, _ = intake.start("cq_hgzy_2023", "test")
+    third, _ = intake.start("cq_hgzy_2023", "test", owner_key="browser-a")
     answers = list(COMPLETE[:12])
     answers[3], answers[6] = "副高级", "一级/高级技师"
     replies = say(intake, third.id, *answers[:7], "否", *answers[7:])
@@ -243,7 +265,7 @@ def test_a_changed_template_file_is_read_again(tmp_path: Path) -> None:
 def test_duplicate_keys_table_follows_the_state_even_when_it_was_out_of_step(intake: Intake) -> None:
     """A key missing from the table (an application older than the check, a form that gained one) is
     written again at the application's next turn, not only when the answers behind it change."""
-    first, _ = intake.start("cq_hgzy_2023", "test")
+    first, _ = intake.start("cq_hgzy_2023", "test", owner_key="me")
     say(intake, first.id, *COMPLETE[:12])
     table = "SELECT count(*) FROM duplicate_keys WHERE app_id = ?"
     assert intake.store.db.execute(table, [first.id]).fetchone()[0] == 1
@@ -252,6 +274,6 @@ def test_duplicate_keys_table_follows_the_state_even_when_it_was_out_of_step(int
     )
     say(intake, first.id, COMPLETE[12])
     assert intake.store.db.execute(table, [first.id]).fetchone()[0] == 1
-    second, _ = intake.start("cq_hgzy_2023", "test")
+    second, _ = intake.start("cq_hgzy_2023", "test", owner_key="me")
     replies = say(intake, second.id, *COMPLETE[:12])
     assert DUPLICATE_RULE in [r.data.get("rule") for r in replies if r.kind == "finding"]

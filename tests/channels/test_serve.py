@@ -13,6 +13,10 @@ from pathlib import Path
 import httpx
 
 
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,7 +57,12 @@ def test_serve_answers_and_sigterm_keeps_committed_answers(tmp_path: Path) -> No
         created = httpx.post(f"{base}/api/sessions", json={"campaign": "cq_hgzy_2023"}).json()
         token = created["token"]
         for text in ("工程技术", "是"):
-            assert httpx.post(f"{base}/api/s/{token}/messages", json={"text": text}).status_code == 200
+            assert (
+                httpx.post(
+                    f"{base}/api/session/messages", headers=auth(token), json={"text": text}
+                ).status_code
+                == 200
+            )
     finally:
         code, out = stop(proc, signal.SIGTERM)
     assert code == 0, out
@@ -62,7 +71,7 @@ def test_serve_answers_and_sigterm_keeps_committed_answers(tmp_path: Path) -> No
 
     proc = start(tmp_path / "data", port)
     try:
-        body = httpx.get(f"{base}/api/s/{token}").json()
+        body = httpx.get(f"{base}/api/session", headers=auth(token)).json()
         said = [t["text"] for t in body["transcript"] if t["who"] == "user"]
         assert said == ["工程技术", "是"]
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from bot.app import create_app
+from bot.channels.webchat import tickets
 from bot.settings import ROOT, Settings
+from storage import KeyRing
 from tests.aio import run
 from tests.engine.transcript import COMPLETE
 
@@ -28,6 +31,10 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield c
 
 
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def start(client: TestClient) -> dict[str, Any]:
     response = client.post("/api/sessions", json={"campaign": "cq_hgzy_2023"})
     assert response.status_code == 201, response.text
@@ -37,7 +44,7 @@ def start(client: TestClient) -> dict[str, Any]:
 def say(client: TestClient, token: str, *texts: str) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for text in texts:
-        response = client.post(f"/api/s/{token}/messages", json={"text": text})
+        response = client.post("/api/session/messages", headers=auth(token), json={"text": text})
         assert response.status_code == 200, response.text
         body = response.json()
     return body
@@ -72,9 +79,9 @@ def test_full_application_with_photo_download_and_checklist(client: TestClient) 
     token = start(client)["token"]
     say(client, token, *COMPLETE[:-1])
     response = client.put(
-        f"/api/s/{token}/upload",
+        "/api/session/upload",
         content=jpeg(exif=True),
-        headers={"Content-Type": "image/jpeg", "X-Filename": "me.jpg"},
+        headers={**auth(token), "Content-Type": "image/jpeg", "X-Filename": "me.jpg"},
     )
     assert response.status_code == 200, response.text
     assert response.json()["replies"][-1]["kind"] == "review"
@@ -102,7 +109,7 @@ def test_full_application_with_photo_download_and_checklist(client: TestClient) 
 def test_reload_resumes_with_transcript(client: TestClient) -> None:
     token = start(client)["token"]
     say(client, token, "工程技术", "是")
-    body = client.get(f"/api/s/{token}").json()
+    body = client.get("/api/session", headers=auth(token)).json()
     said = [t["text"] for t in body["transcript"] if t["who"] == "user"]
     assert said == ["工程技术", "是"]
     assert body["replies"][-1]["data"]["key"] == "annual_review_ok"
@@ -124,42 +131,67 @@ def test_resume_code_gives_a_new_token_for_the_same_application(client: TestClie
 def test_unknown_or_forged_token_is_404_json(client: TestClient, token: str) -> None:
     start(client)
     for method, url in (
-        ("GET", f"/api/s/{token}"),
-        ("POST", f"/api/s/{token}/messages"),
-        ("GET", f"/api/s/{token}/documents/application"),
-        ("GET", f"/api/s/{token}/checklist.md"),
+        ("GET", "/api/session"),
+        ("POST", "/api/session/messages"),
+        ("POST", "/api/session/resume-code"),
     ):
-        response = client.request(method, url, json={"text": "x"} if method == "POST" else None)
+        response = client.request(
+            method, url, json={"text": "x"} if method == "POST" else None, headers=auth(token)
+        )
         assert response.status_code == 404, (url, response.text)
         assert "error" in response.json() and "张三" not in response.text
 
 
-def test_another_sessions_document_is_404(client: TestClient) -> None:
+@pytest.mark.parametrize("header", [{}, {"Authorization": "Basic eDp5"}, {"Authorization": "Bearer "}])
+def test_missing_token_is_401_json(client: TestClient, header: dict[str, str]) -> None:
+    response = client.get("/api/session", headers=header)
+    assert response.status_code == 401 and "续填码" in response.json()["error"]
+
+
+def test_download_links_are_signed_tickets_not_the_token(client: TestClient) -> None:
     owner = start(client)["token"]
-    say(client, owner, *COMPLETE, "确认")
-    other = start(client)["token"]
-    assert client.get(f"/api/s/{other}/documents/application").status_code == 404
-    assert client.get(f"/api/s/{owner}/documents/application").status_code == 200
-    assert client.get(f"/api/s/{owner}/documents/nothing").status_code == 404
+    state = say(client, owner, *COMPLETE, "确认")["state"]
+    url, checklist_url = state["documents"][0]["url"], state["checklist_url"]
+    assert owner not in url and owner not in checklist_url and url.startswith("/api/files/")
+    assert client.get(url).status_code == 200  # a link works by itself (a page's <a href>)
+    packed, signature = url.removeprefix("/api/files/").split(".")
+    other = start(client)
+    other_id = client.app.state.intake.store.app_for_token(other["token"])  # type: ignore[attr-defined]
+    forged = base64.urlsafe_b64encode(f"{other_id}|doc:application|9999999999".encode()).decode().rstrip("=")
+    for bad in (f"{forged}.{signature}", f"{packed}.{'0' * 32}", packed, "x" * 500, "%00", "a.b.c"):
+        response = client.get(f"/api/files/{bad}")
+        assert response.status_code == 404 and "过期" in response.json()["error"], bad
+
+
+def test_download_tickets_expire() -> None:
+    keys = KeyRing.generate()
+    ticket = tickets.issue(keys, "app1", "doc:application", now=1000.0)
+    assert tickets.read(keys, ticket, now=1000.0 + tickets.TICKET_TTL_S - 1) is not None
+    assert tickets.read(keys, ticket, now=1000.0 + tickets.TICKET_TTL_S + 1) is None
+    assert tickets.read(KeyRing.generate(), ticket, now=1000.0) is None
 
 
 def test_message_over_2000_characters_is_refused_and_nothing_lost(client: TestClient) -> None:
     token = start(client)["token"]
     say(client, token, "工程技术")
-    response = client.post(f"/api/s/{token}/messages", json={"text": "长" * 2001})
+    response = client.post("/api/session/messages", headers=auth(token), json={"text": "长" * 2001})
     assert response.status_code == 422
     assert "2000" in response.json()["error"]
-    body = client.get(f"/api/s/{token}").json()
+    body = client.get("/api/session", headers=auth(token)).json()
     assert [t["text"] for t in body["transcript"] if t["who"] == "user"] == ["工程技术"]
     assert body["replies"][-1]["data"]["key"] == "in_post"
 
 
 def test_double_tap_is_stored_once(client: TestClient) -> None:
     token = start(client)["token"]
-    first = client.post(f"/api/s/{token}/messages", json={"text": "工程技术", "msg_id": "m1"}).json()
-    again = client.post(f"/api/s/{token}/messages", json={"text": "工程技术", "msg_id": "m1"}).json()
+    first = client.post(
+        "/api/session/messages", headers=auth(token), json={"text": "工程技术", "msg_id": "m1"}
+    ).json()
+    again = client.post(
+        "/api/session/messages", headers=auth(token), json={"text": "工程技术", "msg_id": "m1"}
+    ).json()
     assert first["replies"] == again["replies"]
-    body = client.get(f"/api/s/{token}").json()
+    body = client.get("/api/session", headers=auth(token)).json()
     assert [t["text"] for t in body["transcript"] if t["who"] == "user"] == ["工程技术"]
     assert body["state"]["progress"]["n"] == 2
 
@@ -168,7 +200,9 @@ def test_upload_over_10_mb_is_413_before_the_body_is_read(client: TestClient) ->
     token = start(client)["token"]
     say(client, token, *COMPLETE[:-1])
     declared = client.put(
-        f"/api/s/{token}/upload", content=b"x" * 10, headers={"Content-Length": str(11 * 1024 * 1024)}
+        "/api/session/upload",
+        content=b"x" * 10,
+        headers={**auth(token), "Content-Length": str(11 * 1024 * 1024)},
     )
     assert declared.status_code == 413 and "10 MB" in declared.json()["error"]
 
@@ -176,9 +210,9 @@ def test_upload_over_10_mb_is_413_before_the_body_is_read(client: TestClient) ->
         for _ in range(12):
             yield b"\xff" * (1024 * 1024)
 
-    chunked = client.put(f"/api/s/{token}/upload", content=stream())
+    chunked = client.put("/api/session/upload", headers=auth(token), content=stream())
     assert chunked.status_code == 413
-    body = client.get(f"/api/s/{token}").json()
+    body = client.get("/api/session", headers=auth(token)).json()
     assert body["replies"][-1]["data"]["key"] == "photo"
 
 
@@ -194,7 +228,9 @@ def test_upload_over_10_mb_is_413_before_the_body_is_read(client: TestClient) ->
 def test_fake_images_are_415(client: TestClient, payload: bytes) -> None:
     token = start(client)["token"]
     say(client, token, *COMPLETE[:-1])
-    response = client.put(f"/api/s/{token}/upload", content=payload, headers={"X-Filename": "photo.jpg"})
+    response = client.put(
+        "/api/session/upload", content=payload, headers={**auth(token), "X-Filename": "photo.jpg"}
+    )
     assert response.status_code == 415
     assert "JPG 或 PNG" in response.json()["error"]
     assert response.json()["replies"][-1]["data"]["key"] == "photo"
@@ -205,7 +241,7 @@ def test_decompression_bomb_is_refused(client: TestClient) -> None:
     say(client, token, *COMPLETE[:-1])
     out = io.BytesIO()
     Image.new("1", (30000, 30000)).save(out, "PNG")
-    response = client.put(f"/api/s/{token}/upload", content=out.getvalue())
+    response = client.put("/api/session/upload", headers=auth(token), content=out.getvalue())
     assert response.status_code == 415
 
 
@@ -220,13 +256,18 @@ def test_hostile_name_is_data_not_markup(client: TestClient) -> None:
 
 def test_unknown_command_and_malformed_bodies(client: TestClient) -> None:
     token = start(client)["token"]
-    assert client.post(f"/api/s/{token}/messages", json={"command": "rm -rf"}).status_code == 422
-    assert client.post(f"/api/s/{token}/messages", json={}).status_code == 422
+    assert (
+        client.post("/api/session/messages", headers=auth(token), json={"command": "rm -rf"}).status_code
+        == 422
+    )
+    assert client.post("/api/session/messages", headers=auth(token), json={}).status_code == 422
     bad = client.post(
-        f"/api/s/{token}/messages", content=b"{not json", headers={"Content-Type": "application/json"}
+        "/api/session/messages",
+        content=b"{not json",
+        headers={**auth(token), "Content-Type": "application/json"},
     )
     assert bad.status_code == 422 and "error" in bad.json()
-    huge = client.post(f"/api/s/{token}/messages", content=b"{" + b" " * 70000 + b"}")
+    huge = client.post("/api/session/messages", headers=auth(token), content=b"{" + b" " * 70000 + b"}")
     assert huge.status_code == 413
     assert client.post("/api/sessions", json={"campaign": "nope"}).status_code == 404
 
@@ -247,7 +288,7 @@ def test_pages_qr_widget_and_docs(client: TestClient) -> None:
     assert client.get("/demo").status_code == 200
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/sessions", "/api/s/{token}/messages", "/api/s/{token}/upload"} <= set(paths)
+    assert {"/api/sessions", "/api/session/messages", "/api/session/upload"} <= set(paths)
 
 
 def _group_ids(html: str, key: str) -> list[str]:
@@ -348,7 +389,7 @@ def test_a_download_abandoned_by_its_client_does_not_cancel_the_shared_render(
                     r = await c.post("/api/sessions", json={"campaign": "cq_hgzy_2023"})
                     token = r.json()["token"]
                     for text in (*COMPLETE, "确认"):
-                        r = await c.post(f"/api/s/{token}/messages", json={"text": text})
+                        r = await c.post("/api/session/messages", headers=auth(token), json={"text": text})
                     tokens.append(token)
                 url = r.json()["state"]["documents"][0]["url"]
                 intake = app.state.intake

@@ -55,14 +55,16 @@ def test_form_completes_in_the_web_chat(path: Path, registry: Registry, tmp_path
     program, _ = registry.resolve(scenario["campaign"])
     settings = Settings(tmp_path / "data", ROOT / "forms", ROOT / "doc_templates", None)
     with TestClient(create_app(settings, clock=lambda: today)) as client:
-        body = _post(client, "/api/sessions", {"campaign": scenario["campaign"]}, 201)
+        response = client.post("/api/sessions", json={"campaign": scenario["campaign"]})
+        assert response.status_code == 201, response.text
+        body = response.json()
         token = body["token"]
         for _ in range(MAX_TURNS):
             state = body["state"]
             if state["mode"] in ("done", "stopped", "ineligible"):
                 break
             if state["mode"] == "review":
-                body = _post(client, f"/api/s/{token}/messages", {"text": "确认"})
+                body = _post(client, token, {"text": "确认"})
                 continue
             question = next(r for r in reversed(body["replies"]) if r["kind"] == "question")
             step = scripted_input(program, answers, question["data"])
@@ -70,14 +72,17 @@ def test_form_completes_in_the_web_chat(path: Path, registry: Registry, tmp_path
             if step.kind == "file":
                 file = path.parent / step.text
                 response = client.put(
-                    f"/api/s/{token}/upload",
+                    "/api/session/upload",
                     content=file.read_bytes(),
-                    headers={"Content-Type": MIME.get(file.suffix.lower(), "application/octet-stream")},
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": MIME.get(file.suffix.lower(), "application/octet-stream"),
+                    },
                 )
                 assert response.status_code == 200, response.text
                 body = response.json()
             else:
-                body = _post(client, f"/api/s/{token}/messages", {"text": step.text})
+                body = _post(client, token, {"text": step.text})
             errors = [r for r in body["replies"] if r["kind"] == "error"]
             assert not errors, (step, errors)
         state = body["state"]
@@ -97,7 +102,7 @@ def test_form_completes_in_the_web_chat(path: Path, registry: Registry, tmp_path
         assert {k: shown.get(k) for k in expected} == expected
 
 
-def _post(client: TestClient, url: str, json: dict[str, Any], status: int = 200) -> Any:
-    response = client.post(url, json=json)
-    assert response.status_code == status, response.text
+def _post(client: TestClient, token: str, json: dict[str, Any]) -> Any:
+    response = client.post("/api/session/messages", json=json, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
     return response.json()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -21,7 +22,7 @@ from bot.channels.telegram import render
 from bot.channels.telegram.store import TelegramStore
 from bot.engine.replies import Reply
 from bot.engine.spec import FileField, ImageField
-from bot.intake import Intake
+from bot.intake import Intake, normalize_suffix
 from bot.ratelimit import Limiter
 from storage import Application
 
@@ -136,27 +137,42 @@ class TelegramChannel:
             await self._turn(bot, chat_id, existing, {"type": "command", "name": "start"}, msg_id)
             return
         bind = functools.partial(self.chats.bind_in_write, chat_id, payload)  # committed with the application
-        app, replies = await self.run(self.intake.start, payload, CHANNEL, None, bind)
+        app, replies = await self.run(self.intake.start, payload, CHANNEL, None, bind, self._owner(chat_id))
         code = app.resume_code
         await bot.send_message(chat_id, f"续填码：{code}（在网页上或用 /resume {code} 可继续这次填写）")
         await self._deliver(bot, chat_id, app, replies)
 
-    async def _resume(self, bot: Bot, chat_id: int, code: str, msg_id: str) -> None:
+    async def _resume(self, bot: Bot, chat_id: int, arg: str, msg_id: str) -> None:
+        code, _, last4 = arg.strip().partition(" ")
         if not code:
             await bot.send_message(chat_id, "请在命令后写上续填码，例如：/resume K7Q2M9XD")
             return
-        wait = self.resume_failures.retry_after(str(chat_id))
+        wait = self.resume_failures.acquire(str(chat_id))  # counted before the lookup
         if wait:
             await bot.send_message(chat_id, f"尝试次数太多，请 {wait} 秒后再试。")
             return
         app: Application | None = await self.run(self.intake.store.by_resume_code, code)
         if app is None:
-            self.resume_failures.record(str(chat_id))
             await bot.send_message(chat_id, "续填码不存在，请核对（8 位字母和数字）。")
             return
+        suffix = self.intake.id_suffix(app)
+        if suffix is not None and not hmac.compare_digest(normalize_suffix(last4).encode(), suffix.encode()):
+            text = (
+                "这份申报已填写身份证号码：请在续填码后空一格写上身份证号码后四位，例如：/resume K7Q2M9XD 0526"
+                if not last4.strip()
+                else "续填码或身份证号码后四位不对，请核对。"
+            )
+            await bot.send_message(chat_id, text)
+            return
+        self.resume_failures.refund(str(chat_id))
+        await self.run(self.intake.store.add_owner, app.id, self._owner(chat_id))
         await self.run(self.chats.bind, chat_id, app.campaign_id or app.form_id, app.id)
         await bot.send_message(chat_id, f"已找到您的填写（续填码 {app.resume_code}），从上次的位置继续。")
         await self._turn(bot, chat_id, app.id, {"type": "command", "name": "start"}, msg_id)
+
+    def _owner(self, chat_id: int) -> str:
+        """This chat's owner key (see Store.add_owner): a keyed hash, not the chat id itself."""
+        return self.intake.store.keys.blind_index(f"{self.chats.bot_id}:{chat_id}", domain="telegram-owner")
 
     async def _upload(
         self, bot: Bot, chat_id: int, media: PhotoSize | Document, name: str, mime: str, msg_id: str

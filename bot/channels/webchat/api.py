@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from concurrent.futures import Future
 from typing import Any
 from urllib.parse import quote, unquote
@@ -12,12 +13,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from bot.channels.webchat import tickets
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
-from bot.intake import Document, Intake
+from bot.intake import Document, Intake, normalize_suffix
 from bot.ratelimit import Limiter
 from bot.registry import UnknownTarget
+from bot.settings import Settings
 from storage import Application
 
 CHANNEL = "web"
@@ -49,6 +52,9 @@ class NewSession(BaseModel):
 
 class ResumeRequest(BaseModel):
     code: str = Field(max_length=40, examples=["K7Q2M9XD"])
+    id_last4: str | None = Field(
+        default=None, max_length=10, description="身份证号码后四位: required once the application has one."
+    )
 
 
 class Message(BaseModel):
@@ -63,36 +69,57 @@ def _intake(request: Request) -> Intake:
     return intake
 
 
-NOT_FOUND = "找不到这次填写：链接可能已失效。请重新打开申报链接，或用续填码继续。"
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
-def _app_id(intake: Intake, token: str) -> str:
-    """Blocking: the application a token opens (404 otherwise)."""
-    app_id = intake.store.app_for_token(token)
+NOT_FOUND = "找不到这次填写：可能已长时间未使用而失效。请重新打开申报链接，或用续填码继续。"
+NO_TOKEN = "缺少填写凭证：请重新打开申报链接，或用续填码继续。"
+NEED_LAST4 = "这份申报已填写身份证号码：请同时输入身份证号码后四位。"
+WRONG_LAST4 = "续填码或身份证号码后四位不对，请核对。"
+NO_CODE = "续填码不存在，请核对（8 位字母和数字）。"
+
+
+def session_token(request: Request) -> str:
+    """The session token, from `Authorization: Bearer <token>` (never from the URL)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, NO_TOKEN)
+    return token.strip()
+
+
+def _optional_token(request: Request) -> str | None:
+    try:
+        return session_token(request)
+    except ApiError:
+        return None
+
+
+def _app_id(request: Request, token: str) -> str:
+    """Blocking: the application a live token opens (404 otherwise)."""
+    app_id = _intake(request).store.app_for_token(token, _settings(request).session_idle_days)
     if app_id is None:
         raise ApiError(404, NOT_FOUND)
     return app_id
 
 
-def _load(intake: Intake, token: str) -> Application:
+def _load(request: Request, token: str) -> Application:
     """Blocking: the application a token opens (404 otherwise)."""
-    app = intake.store.get(_app_id(intake, token))
+    app = _intake(request).store.get(_app_id(request, token))
     if app is None:
         raise ApiError(404, NOT_FOUND)
     return app
 
 
-async def _app_for(intake: Intake, token: str) -> Application:
-    return await run_in_threadpool(_load, intake, token)
-
-
 def _view(intake: Intake, app: Application, token: str, replies: list[Any]) -> dict[str, Any]:
     """Blocking: the reply body — the replies plus what the page shows besides them."""
-    view = state_view(intake, app, token, intake.clock())
+    view = state_view(intake, app, intake.clock())
     return {"token": token, "resume_code": app.resume_code, "replies": replies, "state": view}
 
 
 def client_key(request: Request) -> str:
+    """The client's address: the TCP peer, or the address a trusted proxy forwarded (see bot/app.py)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -101,24 +128,34 @@ def _limiter(request: Request, name: str) -> Limiter:
     return limiter
 
 
-def _refuse_when_over(limiter: Limiter, request: Request) -> None:
-    wait = limiter.retry_after(client_key(request))
+def _take_attempt(limiter: Limiter, request: Request) -> None:
+    """Count an attempt before doing it, refusing once the client is over the limit."""
+    wait = limiter.acquire(client_key(request))
     if wait:
         raise ApiError(429, TOO_MANY.format(s=wait), retry_after=wait)
 
 
+def _owner_of(request: Request, token: str | None) -> str | None:
+    """Blocking: the owner key of the application whose token this browser also holds, if any."""
+    if token is None:
+        return None
+    app_id = _intake(request).store.app_for_token(token, _settings(request).session_idle_days)
+    return None if app_id is None else _intake(request).store.owner_key(app_id)
+
+
 @router.post("/sessions", status_code=201, summary="Start an application for a campaign")
 async def create_session(request: Request, body: NewSession) -> JSONResponse:
+    """A browser that already holds a session sends its token (`Authorization`): the new application
+    then belongs to the same applicant."""
     intake = _intake(request)
-    sessions = _limiter(request, "new_sessions")
-    _refuse_when_over(sessions, request)
-    sessions.record(client_key(request))
+    _take_attempt(_limiter(request, "new_sessions"), request)
     if body.campaign not in intake.registry.campaigns:
         raise ApiError(404, "没有这个申报批次，请核对链接。")
+    previous = _optional_token(request)
 
     def start() -> dict[str, Any]:  # one trip to the worker thread: create, first turn, token, view
         try:
-            app, replies = intake.start(body.campaign, CHANNEL)
+            app, replies = intake.start(body.campaign, CHANNEL, owner_key=_owner_of(request, previous))
         except UnknownTarget as exc:
             raise ApiError(404, str(exc)) from None
         token = intake.store.issue_token(app.id, CHANNEL)
@@ -129,31 +166,43 @@ async def create_session(request: Request, body: NewSession) -> JSONResponse:
 
 @router.post("/sessions/resume", summary="Continue an application with its resume code")
 async def resume_session(request: Request, body: ResumeRequest) -> JSONResponse:
+    """Once the application has an ID number, the code must come with its last four characters. Every
+    attempt counts against the client's limit before the code is looked up; a successful one is taken
+    back."""
     intake = _intake(request)
     failures = _limiter(request, "resume_failures")
-    _refuse_when_over(failures, request)
+    _take_attempt(failures, request)
+    previous = _optional_token(request)
 
-    def resume() -> dict[str, Any] | None:
+    def resume() -> dict[str, Any]:
         app = intake.store.by_resume_code(body.code)
         if app is None:
-            return None
+            raise ApiError(404, NO_CODE)
+        suffix = intake.id_suffix(app)
+        if suffix is not None:
+            if not body.id_last4 or not body.id_last4.strip():
+                raise ApiError(401, NEED_LAST4, need="id_last4")
+            if not hmac.compare_digest(normalize_suffix(body.id_last4).encode(), suffix.encode()):
+                raise ApiError(403, WRONG_LAST4, need="id_last4")
+        owner = _owner_of(request, previous)
+        if owner is not None:
+            intake.store.add_owner(app.id, owner)
         token = intake.store.issue_token(app.id, CHANNEL)
         replies, app = intake.turn(app.id, {"type": "command", "name": "start"}, CHANNEL)
         return _view(intake, app, token, [r.as_dict() for r in replies])
 
     out = await run_in_threadpool(resume)
-    if out is None:
-        failures.record(client_key(request))
-        raise ApiError(404, "续填码不存在，请核对（8 位字母和数字）。")
+    failures.refund(client_key(request))
     return JSONResponse(out)
 
 
-@router.get("/s/{token}", summary="Transcript and state, to resume after a reload")
-async def get_session(request: Request, token: str) -> JSONResponse:
+@router.get("/session", summary="Transcript and state, to resume after a reload")
+async def get_session(request: Request) -> JSONResponse:
     intake = _intake(request)
+    token = session_token(request)
 
     def load() -> dict[str, Any]:
-        app = _load(intake, token)
+        app = _load(request, token)
         out = _view(intake, app, token, list(app.state.get("last_replies") or []))
         out["transcript"] = intake.transcript(app.id)
         return out
@@ -161,9 +210,10 @@ async def get_session(request: Request, token: str) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(load))
 
 
-@router.post("/s/{token}/messages", summary="Send an answer or a command")
-async def post_message(request: Request, token: str, body: Message) -> JSONResponse:
+@router.post("/session/messages", summary="Send an answer or a command")
+async def post_message(request: Request, body: Message) -> JSONResponse:
     intake = _intake(request)
+    token = session_token(request)
     if body.command is not None:
         if body.command not in COMMANDS:
             raise ApiError(422, f"未知命令：{body.command[:20]}")
@@ -178,14 +228,30 @@ async def post_message(request: Request, token: str, body: Message) -> JSONRespo
         raise ApiError(422, "没有收到内容。")
 
     def turn() -> dict[str, Any]:  # one trip to the worker thread for the whole turn
-        replies, app = intake.turn(_app_id(intake, token), event, CHANNEL, None, body.msg_id)
+        replies, app = intake.turn(_app_id(request, token), event, CHANNEL, None, body.msg_id)
         return _view(intake, app, token, [r.as_dict() for r in replies])
 
     return JSONResponse(await run_in_threadpool(turn))
 
 
+@router.post("/session/resume-code", summary="Replace the resume code; every other session of it ends")
+async def renew_resume_code(request: Request) -> JSONResponse:
+    """For an applicant who fears the code (or a link) reached someone else: the old code stops working
+    and every other browser's session of this application ends; this one continues."""
+    intake = _intake(request)
+    token = session_token(request)
+
+    def renew() -> dict[str, Any]:
+        app_id = _app_id(request, token)
+        code = intake.store.new_resume_code(app_id)
+        ended = intake.store.revoke_tokens(app_id, keep=token)
+        return {"resume_code": code, "sessions_ended": ended}
+
+    return JSONResponse(await run_in_threadpool(renew))
+
+
 @router.put(
-    "/s/{token}/upload",
+    "/session/upload",
     summary="Upload a photo or file as the raw request body (X-Filename: URL-encoded name)",
     responses={413: {"description": "Over 10 MB"}, 415: {"description": "Not a real JPEG/PNG (or PDF)"}},
     openapi_extra={
@@ -195,15 +261,18 @@ async def post_message(request: Request, token: str, body: Message) -> JSONRespo
         }
     },
 )
-async def upload(request: Request, token: str) -> Response:
-    """The body is read as a stream and reading stops at the limit: an oversized upload is never buffered."""
+async def upload(request: Request) -> Response:
+    """The body is read as a stream and reading stops at the limit: an oversized upload is never buffered.
+    `X-Msg-Id`, as `msg_id` of a message: the same upload retried is stored once."""
     intake = _intake(request)
-    app = await _app_for(intake, token)
+    token = session_token(request)
+    app = await run_in_threadpool(_load, request, token)
     data = await read_limited(request, MAX_UPLOAD_BYTES)
     name = unquote(request.headers.get("x-filename", ""))[:100]
+    msg_id = request.headers.get("x-msg-id", "")[:100] or None
 
     def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
-        replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name)
+        replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name, None, msg_id)
         return _view(intake, committed, token, [r.as_dict() for r in replies]), refused
 
     payload, refused = await run_in_threadpool(store)
@@ -212,22 +281,31 @@ async def upload(request: Request, token: str) -> Response:
     return JSONResponse(payload)
 
 
-@router.get("/s/{token}/documents/{doc_id}", summary="Download a filled document")
-async def download(request: Request, token: str, doc_id: str) -> Response:
+EXPIRED = "下载链接已过期：请回到填写页面重新点击下载。"
+
+
+@router.get("/files/{ticket}", summary="Download a document or the checklist by a short-lived link")
+async def download(request: Request, ticket: str) -> Response:
     intake = _intake(request)
+    found = tickets.read(intake.store.keys, ticket)
+    if found is None:
+        raise ApiError(404, EXPIRED)
+    if found.what == "checklist":
+        return await _checklist(intake, found.app_id)
+    doc_id = found.what.removeprefix("doc:")
 
     def pending() -> list[Future[Document]]:
-        app = _load(intake, token)
-        if app.state.get("status") != "complete":
+        app = intake.store.get(found.app_id)
+        if app is None or app.state.get("status") != "complete":
             raise ApiError(404, "申报表还没有生成：请先完成填写并确认。")
         return intake.pending_documents(app, None, doc_id)
 
-    found = await run_in_threadpool(pending)
-    if not found:
+    futures = await run_in_threadpool(pending)
+    if not futures:
         raise ApiError(404, "没有这个文件。")
     # Rendering goes on on the render thread, not a worker. Shielded: a client that goes away must not
     # cancel the render other requests for this document share.
-    doc = await asyncio.shield(asyncio.wrap_future(found[0]))
+    doc = await asyncio.shield(asyncio.wrap_future(futures[0]))
     return Response(
         doc.data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -235,13 +313,10 @@ async def download(request: Request, token: str, doc_id: str) -> Response:
     )
 
 
-@router.get("/s/{token}/checklist.md", summary="Download the submission checklist")
-async def checklist(request: Request, token: str) -> Response:
-    intake = _intake(request)
-
+async def _checklist(intake: Intake, app_id: str) -> Response:
     def build() -> str:
-        app = _load(intake, token)
-        if app.state.get("status") != "complete":
+        app = intake.store.get(app_id)
+        if app is None or app.state.get("status") != "complete":
             raise ApiError(404, "提交清单在完成填写后生成。")
         return intake.checklist(app.id).markdown()
 

@@ -28,7 +28,10 @@ def _intake(request: Request) -> Intake:
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """Where absolute links and QR codes point: `SHENBAO_PUBLIC_URL`, else the request's own address (its
+    scheme as a trusted proxy forwarded it, see SHENBAO_FORWARDED_ALLOW_IPS)."""
+    public: str | None = request.app.state.settings.public_url
+    return public or str(request.base_url).rstrip("/")
 
 
 RECENT_DAYS = 60  # a campaign closed this many days ago or fewer is listed as “最近截止”

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.channels.webchat import tickets
 from bot.engine.flow import progress_of
 from bot.intake import Intake
 from storage import Application
@@ -27,12 +28,14 @@ def campaign_view(intake: Intake, campaign_id: str | None, today: dt.date) -> di
     }
 
 
-def state_view(intake: Intake, app: Application, token: str, today: dt.date) -> dict[str, Any]:
+def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, Any]:
+    """Download links carry short-lived tickets (bot/channels/webchat/tickets.py), never the token;
+    `links_expire_in` tells the page when to ask for fresh ones."""
     program, campaign = intake.program_for(app)
     n, total = progress_of(program, app.state, today=today, campaign=campaign)
     status = str(app.state.get("status", "in_progress"))
     complete = status == "complete"
-    base = f"/api/s/{token}"
+    keys = intake.store.keys
     view: dict[str, Any] = {
         "mode": app.state.get("mode", "asking"),
         "status": status,
@@ -48,11 +51,17 @@ def state_view(intake: Intake, app: Application, token: str, today: dt.date) -> 
     if complete:
         ev = intake.evaluation(app, today)
         view["documents"] = [
-            {"id": doc_id, "title": title, "filename": filename, "url": f"{base}/documents/{doc_id}"}
+            {
+                "id": doc_id,
+                "title": title,
+                "filename": filename,
+                "url": f"/api/files/{tickets.issue(keys, app.id, 'doc:' + doc_id)}",
+            }
             for doc_id, title, filename in intake.document_names(app.id, today)
         ]
         view["checklist"] = intake.checklist(app.id, today).as_dict()
-        view["checklist_url"] = f"{base}/checklist.md"
+        view["checklist_url"] = f"/api/files/{tickets.issue(keys, app.id, 'checklist')}"
+        view["links_expire_in"] = tickets.TICKET_TTL_S
         view["outcomes"] = [
             {"name": name, "label": outcome.label, "value": ev.outcomes[name]}
             for name, outcome in program.spec.outcomes.items()

@@ -298,6 +298,24 @@ def test_resume_an_application_begun_on_the_web(tmp_path: Path) -> None:
     run(main)
 
 
+def test_resume_after_the_id_number_needs_its_last_four(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with Harness(tmp_path) as h:
+            app, _ = h.intake.start(CAMPAIGN, "web")
+            for text in COMPLETE[:12]:  # up to the ID number 50010119900101123X
+                h.intake.handle(app.id, {"type": "text", "text": text}, "web")
+            await h.say(CHAT, f"/resume {app.resume_code}")
+            assert "后四位" in h.last_text(CHAT) and "123X" not in h.last_text(CHAT)
+            await h.say(CHAT, f"/resume {app.resume_code} 1234")
+            assert "后四位不对" in h.last_text(CHAT)
+            assert [e.channel for e in h.store.events(app.id)] == ["web"] * 13
+            await h.say(CHAT, f"/resume {app.resume_code} 123x")
+            assert "从上次的位置继续" in h.texts(CHAT)[-2]
+            assert h.store.events(app.id)[-1].channel == "telegram"
+
+    run(main)
+
+
 def test_stored_but_unprocessed_updates_are_processed_at_start(tmp_path: Path) -> None:
     """A crash after the 200: the update is in the inbox, not handled. The next start handles it."""
     from tests.channels.telegram.fake_botapi import user_message

@@ -27,6 +27,11 @@ from tests.channels.telegram.fake_botapi import TOKEN, BotApi, post_update, serv
 from tests.channels.telegram.harness import CAMPAIGN, TODAY, jpeg, settings
 from tests.engine.transcript import COMPLETE
 
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 CHAT = 9001
 
 
@@ -151,7 +156,7 @@ def test_webhook_full_application_forged_calls_and_resume_from_web(tmp_path: Pat
 
         web = httpx.post(f"{base}/api/sessions", json={"campaign": CAMPAIGN}).json()
         for text in COMPLETE[:3]:
-            r = httpx.post(f"{base}/api/s/{web['token']}/messages", json={"text": text})
+            r = httpx.post(f"{base}/api/session/messages", headers=auth(web["token"]), json={"text": text})
             assert r.status_code == 200
         other = CHAT + 1
         say(api, other, f"/resume {web['resume_code']}")

@@ -178,39 +178,43 @@
   var failed = null;            // {sig, msgId} of the last failed action, to retry with the same msg_id
   var lastActionTyped = false;
   var uploadKind = "image";
+  var linksValidUntil = 0;      // download links carry tickets that expire: fetched anew after this
 
   // ------------------------------------------------------------ token & URL
 
+  /* The session token lives in localStorage and in request headers only, never in the address: an
+     address is copied, forwarded in WeChat, kept in histories. A `?t=` left by an older version is read
+     once and removed from the address at once. */
   function tokenFromUrl() {
-    try { return new URL(location.href).searchParams.get("t"); } catch (e) { return null; }
-  }
-
-  function setUrlToken(value) {
+    var value = null;
     try {
       var url = new URL(location.href);
-      if (value) url.searchParams.set("t", value); else url.searchParams.delete("t");
-      history.replaceState(history.state, "", url.pathname + url.search + url.hash);
-    } catch (e) { /* very old browser: the token stays in storage only */ }
+      value = url.searchParams.get("t");
+      if (value) {
+        url.searchParams.delete("t");
+        history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+      }
+    } catch (e) { /* very old browser */ }
+    return value;
   }
 
   function rememberToken(value) {
     token = value;
     storage.set(TOKEN_KEY, value);
-    setUrlToken(value);
   }
 
   function forgetToken() {
     storage.remove(TOKEN_KEY);
-    setUrlToken(null);
     token = null;
   }
 
-  /* The link to this page that reopens this application (used for "open in browser"). */
+  /* The link to share or to open in another browser: the campaign's, never the session's (there the
+     applicant continues with the 续填码). */
   function shareUrl() {
     try {
       var url = new URL(location.href);
-      url.searchParams.delete("embed");
-      if (token) url.searchParams.set("t", token);
+      url.search = "";
+      url.hash = "";
       return url.toString();
     } catch (e) { return location.href; }
   }
@@ -239,6 +243,7 @@
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
     }
+    if (token) headers["Authorization"] = "Bearer " + token;
     Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller ? window.setTimeout(function () { controller.abort(); }, timeoutMs || 30000) : null;
@@ -616,6 +621,7 @@
   function applyState(state) {
     if (!state || typeof state !== "object") return;
     lastState = state;
+    if (state.links_expire_in) linksValidUntil = Date.now() + (state.links_expire_in - 120) * 1000;
     var complete = state.status === "complete";
     if (state.progress) setProgress(state.progress, complete);
     else if (complete) setProgress({ n: 0, total: 0 }, true);
@@ -849,14 +855,14 @@
 
     var req;
     if (action.type === "upload") {
-      req = request("PUT", "/s/" + encodeURIComponent(token) + "/upload", action.file, {
+      req = request("PUT", "/session/upload", action.file, {
         "Content-Type": action.file.type || "application/octet-stream",
         "X-Filename": encodeURIComponent(action.file.name || "upload"),
         "X-Msg-Id": action.msgId
       }, 120000);
     } else {
       var body = action.type === "command" ? { command: action.command, msg_id: action.msgId } : { text: action.text, msg_id: action.msgId };
-      req = request("POST", "/s/" + encodeURIComponent(token) + "/messages", body);
+      req = request("POST", "/session/messages", body);
     }
 
     return req.then(function (res) {
@@ -1076,7 +1082,7 @@
   function loadSession(t) {
     token = t;
     setBusy(true);
-    return request("GET", "/s/" + encodeURIComponent(t)).then(function (res) {
+    return request("GET", "/session").then(function (res) {
       setBusy(false);
       if (res.ok && res.data) {
         var other = res.data.state && res.data.state.campaign && res.data.state.campaign.id;
@@ -1105,7 +1111,7 @@
     try {
       var url = new URL(location.href);
       url.pathname = url.pathname.replace(/[^/]+\/?$/, encodeURIComponent(id));
-      url.searchParams.set("t", t);
+      url.searchParams.delete("t");
       location.replace(url.toString());
     } catch (e) {
       location.reload();
@@ -1138,26 +1144,55 @@
     formEl.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { e.stopPropagation(); formEl.hidden = true; open.focus(); }
     });
+    var last4Row = $("resume-last4-row");
+    var last4 = $("resume-last4");
+    var renew = $("resume-renew");
+    if (renew) renew.addEventListener("click", function () {
+      if (!token || !window.confirm("换一个新的续填码？旧续填码立即作废，其他设备上打开的这份填写需要用新码重新进入。")) return;
+      renew.disabled = true;
+      request("POST", "/session/resume-code", {}).then(function (res) {
+        renew.disabled = false;
+        if (res.ok && res.data && res.data.resume_code) {
+          setResumeCode(res.data.resume_code);
+          botBubble("已换新续填码：" + res.data.resume_code + "。旧续填码已作废，请记下新码。", "notice");
+          scrollToBottom();
+        } else {
+          errorBubble(errorMessage(res.status, res.data));
+        }
+      }, function () {
+        renew.disabled = false;
+        errorBubble("网络连接失败，请重试。");
+      });
+    });
     formEl.addEventListener("submit", function (e) {
       e.preventDefault();
       var code = field.value.replace(/\s+/g, "").toUpperCase();
       if (!code) { field.focus(); return; }
+      var body = { code: code };
+      if (!last4Row.hidden && last4.value.trim()) body.id_last4 = last4.value.replace(/\s+/g, "").toUpperCase();
       var submit = formEl.querySelector("button[type=submit]");
       submit.disabled = true;
-      request("POST", "/sessions/resume", { code: code }).then(function (res) {
+      request("POST", "/sessions/resume", body).then(function (res) {
         submit.disabled = false;
         if (res.ok && res.data && res.data.token) {
           formEl.hidden = true;
           field.value = "";
+          last4.value = "";
+          last4Row.hidden = true;
           var other = res.data.state && res.data.state.campaign && res.data.state.campaign.id;
           if (other && other !== CAMPAIGN) { goToCampaign(other, res.data.token); return; }
           failed = null;
           loadSession(res.data.token);
           return;
         }
-        err.textContent = res.status === 404 ? "续填码不存在，请核对后重试。" : errorMessage(res.status, res.data);
+        err.textContent = errorMessage(res.status, res.data);
         err.hidden = false;
-        field.focus();
+        if (res.data && res.data.need === "id_last4") {
+          last4Row.hidden = false;
+          last4.focus();
+        } else {
+          field.focus();
+        }
       }, function () {
         submit.disabled = false;
         err.textContent = "网络连接失败，请重试。";
@@ -1241,6 +1276,26 @@
   }
 
   window.addEventListener("resize", autoGrow);
+
+  /* A download link older than its ticket is swapped for a fresh one before it is followed. */
+  messages.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a.doc-download, a.checklist-download") : null;
+    if (!a || !token || Date.now() < linksValidUntil) return;
+    e.preventDefault();
+    var docId = a.getAttribute("data-doc-id");
+    request("GET", "/session").then(function (res) {
+      if (!res.ok || !res.data || !res.data.state) { errorBubble(errorMessage(res.status, res.data)); return; }
+      applyState(res.data.state);
+      var oldCard = document.querySelector(".card.result");
+      var after = oldCard ? oldCard.nextSibling : null;
+      var card = renderResult(res.data.state, null);
+      if (after && after.parentNode === messages) messages.insertBefore(card, after);
+      var st = res.data.state;
+      var fresh = docId ? (st.documents || []).filter(function (d) { return d.id === docId; })[0] : null;
+      var url = resolveUrl(fresh ? fresh.url : st.checklist_url);
+      if (url) location.href = url;
+    }, function () { errorBubble("网络连接失败，请重试。"); });
+  });
 
   setupResume();
   setupInApp();
