@@ -193,3 +193,41 @@ def test_campaign_page_and_widget(server: str, browser: Browser, artifacts: Path
     page.keyboard.press("Escape")
     page.close()
     _ = io
+
+
+def test_no_token_in_the_address_and_another_phone_continues_with_code_and_last_four(
+    server: str, browser: Browser, artifacts: Path
+) -> None:
+    page = new_phone_page(browser)
+    page.goto(f"{server}/chat/cq_hgzy_2023")
+    for text in COMPLETE[:12]:  # up to the ID number 50010119900101123X
+        send(page, text)
+    token = page.evaluate("localStorage.getItem('shenbao:token:cq_hgzy_2023')")
+    assert token and token not in page.url and "t=" not in page.url
+    code = page.locator("#resume-code").inner_text()
+    page.context.close()
+
+    other = new_phone_page(browser)
+    other.goto(f"{server}/chat/cq_hgzy_2023?t={token}")  # an old-style forwarded link: read, then dropped
+    idle(other)
+    assert "t=" not in other.url
+    other.context.close()
+
+    phone = new_phone_page(browser)
+    phone.goto(f"{server}/chat/cq_hgzy_2023")
+    idle(phone)
+    phone.locator("#inapp-close").click()
+    phone.click("#resume-open")
+    phone.fill("#resume-input", code)
+    phone.click("#resume-form button[type=submit]")
+    expect(phone.locator("#resume-last4")).to_be_visible()
+    expect(phone.locator("#resume-error")).to_contain_text("后四位")
+    phone.screenshot(path=str(artifacts / "chat-07-resume-needs-last4.png"))
+    phone.fill("#resume-last4", "123x")
+    with phone.expect_response(lambda r: r.url.endswith("/api/session")):
+        phone.click("#resume-form button[type=submit]")
+    idle(phone)
+    expect(phone.locator("#messages .msg.user", has_text="50010119900101123X")).to_have_count(1)
+    assert last_question(phone) == "gender"
+    assert "t=" not in phone.url
+    phone.context.close()

@@ -405,3 +405,16 @@ def test_a_download_abandoned_by_its_client_does_not_cancel_the_shared_render(
                 assert intake.pending_documents(intake.store.get(app_id))[0] is queued  # not rendered twice
 
     run(main)
+
+
+def test_a_retried_upload_with_the_same_msg_id_is_stored_once(client: TestClient) -> None:
+    token = start(client)["token"]
+    say(client, token, *COMPLETE[:-1])
+    headers = {**auth(token), "Content-Type": "image/jpeg", "X-Msg-Id": "upload-1"}
+    first = client.put("/api/session/upload", content=jpeg(), headers=headers)
+    again = client.put("/api/session/upload", content=jpeg(), headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.json()["replies"] == first.json()["replies"]
+    store = client.app.state.intake.store  # type: ignore[attr-defined]
+    assert store.db.execute("SELECT count(*) FROM files").fetchone()[0] == 1
+
