@@ -417,4 +417,3 @@ def test_a_retried_upload_with_the_same_msg_id_is_stored_once(client: TestClient
     assert again.json()["replies"] == first.json()["replies"]
     store = client.app.state.intake.store  # type: ignore[attr-defined]
     assert store.db.execute("SELECT count(*) FROM files").fetchone()[0] == 1
-
