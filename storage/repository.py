@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
 import threading
@@ -18,6 +17,8 @@ from storage.db import open_db
 from storage.group_commit import GroupCommit
 from storage.models import Application, Event
 from storage.readers import ReadPool
+from storage.sealed import aad as _aad
+from storage.sealed import event_aad as _event_aad
 
 DB_NAME = "shenbao.db"
 KEY_NAME = "shenbao.key"
@@ -34,15 +35,6 @@ _APP_COLUMNS = ", ".join((*_APP_FIELDS, "state_enc"))
 
 class UnknownApplication(LookupError):
     """No application has the given id."""
-
-
-def _aad(*parts: str) -> bytes:
-    """Associated data binding a ciphertext to its purpose and record."""
-    return json.dumps(parts, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def _event_aad(app_id: str, at: str, channel: str, kind: str, accepted: bool) -> bytes:
-    return _aad("event", app_id, at, channel, kind, "1" if accepted else "0")
 
 
 class Store:
