@@ -12,8 +12,12 @@ from pathlib import Path
 from bot.engine.yamlsource import SpecErrors, read
 from bot.registry import Registry, UnknownTarget
 from bot.settings import ROOT, Settings, SettingsError, public_url
+from storage.backup import BackupError
+from storage.rotation import RotationError
+from storage.startup import StartupError
 
 EXIT_USAGE = 2
+EXIT_DATA = 1  # the database or key file is missing, wrong or damaged (the message says which and why)
 
 
 def _date(text: str) -> dt.date:
@@ -69,6 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--where", metavar="EXPR", help="再加一个筛选条件，例如 'employer == \"某单位\"'")
     export.add_argument("--today", type=_date, help="把“今天”当作这一天")
 
+    backup = sub.add_parser("backup", help="在线备份数据库（服务运行时也可以），密钥文件复制在旁边")
+    backup.add_argument(
+        "--out", type=Path, required=True, help="备份目录（其中不能已有 shenbao.db、shenbao.key）"
+    )
+
+    key = sub.add_parser("key", help="加密密钥：key rotate 换用新密钥，key status 查看")
+    key_sub = key.add_subparsers(dest="key_command", required=True)
+    rotate = key_sub.add_parser(
+        "rotate", help="生成新密钥并用它重新加密全部数据（须先停止服务；中断后重新运行即继续）"
+    )
+    rotate.add_argument("--batch-size", type=int, default=500, help="每批重新加密并提交的条数（默认 500）")
+    key_sub.add_parser("status", help="密钥文件和数据库中的密钥指纹，以及每个密钥加密了多少条数据")
+
     test_forms = sub.add_parser("test-forms", help="运行表单的测试场景，逐个报告与预期不同之处")
     test_forms.add_argument(
         "paths", nargs="*", type=Path, help="场景文件或目录（默认 tests/scenarios/）", metavar="PATH"
@@ -84,6 +101,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
+    try:
+        return _run(args, settings)
+    except (StartupError, BackupError, RotationError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_DATA
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "backup":
+        return _backup(settings, args.out)
+    if args.command == "key":
+        return _key(settings, args)
     if args.command == "lint":
         return _lint(settings, args.paths or [settings.forms_dir])
     if args.command == "schema":
@@ -139,6 +168,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UnknownTarget as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
+
+
+def _paths(settings: Settings) -> tuple[Path, Path]:
+    from storage.repository import DB_NAME, KEY_NAME
+
+    return settings.data_dir / DB_NAME, settings.key_file or settings.data_dir / KEY_NAME
+
+
+def _backup(settings: Settings, out: Path) -> int:
+    from storage.backup import backup
+
+    done = backup(*_paths(settings), out)
+    print(f"数据库（{done.applications} 份申报）→ {done.database}")
+    print(f"密钥文件 → {done.key_file}")
+    print("两个文件都要保存，恢复时缺一不可；存放到别处时，把密钥文件和数据库分开保管（见 README）。")
+    return 0
+
+
+def _key(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import rotation
+
+    db_path, key_path = _paths(settings)
+    if args.key_command == "status":
+        state = rotation.status(db_path, key_path)
+        print(
+            f"密钥文件 {key_path}：当前加密密钥 {state.keys.current_id}，文件中的加密密钥 {state.keys.key_ids}"
+        )
+        for mark in state.marks:
+            name = "MAC（盲索引）" if mark.purpose == "mac" else f"加密密钥 {mark.key_id}"
+            print(f"  {name}：指纹 {mark.fingerprint}{'（已停用）' if mark.retired else ''}")
+        for column, per_key in state.counts.items():
+            shown = "，".join(f"密钥 {k}：{n} 条" for k, n in sorted(per_key.items())) or "无"
+            print(f"  {column}：{shown}")
+        return 0
+    if args.batch_size < 1:
+        print("--batch-size 应为正整数", file=sys.stderr)
+        return EXIT_USAGE
+    done = rotation.rotate(db_path, key_path, batch_rows=args.batch_size, say=lambda m: print(m, flush=True))
+    retired = f"已停用旧密钥 {'、'.join(map(str, done.retired))}，" if done.retired else ""
+    print(
+        f"完成：全部数据已用密钥 {done.key_id} 加密；{retired}密钥文件 {key_path} 现在只含密钥 {done.key_id}。"
+    )
+    print("请马上做一次新的备份（shenbao backup）：之前的备份仍只能用之前的密钥文件打开。")
+    return 0
 
 
 def _fill(intake: object, args: argparse.Namespace) -> int:

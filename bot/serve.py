@@ -11,9 +11,13 @@ import uvicorn
 
 from bot.app import create_app
 from bot.settings import Settings
+from storage import Store
 
 
 def serve(settings: Settings, host: str, port: int) -> int:
+    # Check the database and key file before uvicorn starts: a StartupError reaches the command line as a
+    # message and an exit code, not as a failed lifespan's traceback.
+    Store(settings.data_dir, settings.key_file).close()
     print(
         f"shenbao 申报：http://{host}:{port}/ （数据目录 {settings.data_dir.resolve()}；Ctrl+C 停止）",
         flush=True,

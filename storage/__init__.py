@@ -4,6 +4,7 @@ from storage.crypto import DecryptionError, KeyFileError, KeyRing
 from storage.db import immediate, open_db
 from storage.models import Application, Event
 from storage.repository import Store, UnknownApplication
+from storage.startup import StartupError
 
 __all__ = [
     "Application",
@@ -11,6 +12,7 @@ __all__ = [
     "Event",
     "KeyFileError",
     "KeyRing",
+    "StartupError",
     "Store",
     "UnknownApplication",
     "immediate",

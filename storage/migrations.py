@@ -121,6 +121,20 @@ CREATE TABLE duplicate_keys (
 CREATE INDEX duplicate_keys_lookup ON duplicate_keys (check_id, key_hmac);
 """
 
+# The keys this database's blobs and blind indexes were made with, by fingerprint (never the keys): checked
+# at start against the key file (storage/startup.py). `enc` keys are numbered; `shenbao key rotate` adds one
+# and sets `retired_at` on the older ones once no blob uses them. `mac` (blind indexes) is key 1, never rotated.
+KEY_FINGERPRINTS = """
+CREATE TABLE key_fingerprints (
+    purpose TEXT NOT NULL CHECK (purpose IN ('enc', 'mac')),
+    key_id INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    retired_at TEXT,
+    PRIMARY KEY (purpose, key_id)
+);
+"""
+
 # Who an application belongs to, for telling an applicant only about their own applications (a duplicate
 # check names another application only when it shares an owner key): the key of the browser or chat that
 # started it, and of each one that resumed it with its resume code. Session tokens expire after inactivity.
@@ -142,6 +156,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
     Migration(3, "telegram inbox and chat-to-application map", TELEGRAM),
     Migration(4, "blind-indexed keys of the forms' duplicate checks", DUPLICATE_KEYS),
+    Migration(5, "fingerprints of the encryption and MAC keys", KEY_FINGERPRINTS),
     Migration(7, "application owners; session tokens expire after inactivity", OWNERS_AND_TOKEN_USE),
 )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
 import threading
@@ -13,11 +12,12 @@ from typing import Any, TypeVar
 
 from storage import resume_codes, tokens
 from storage.clock import utc_ago, utc_now
-from storage.crypto import KeyRing
-from storage.db import open_db
 from storage.group_commit import GroupCommit
 from storage.models import Application, Event
 from storage.readers import ReadPool
+from storage.sealed import aad as _aad
+from storage.sealed import event_aad as _event_aad
+from storage.startup import open_checked
 
 DB_NAME = "shenbao.db"
 KEY_NAME = "shenbao.key"
@@ -36,22 +36,16 @@ class UnknownApplication(LookupError):
     """No application has the given id."""
 
 
-def _aad(*parts: str) -> bytes:
-    """Associated data binding a ciphertext to its purpose and record."""
-    return json.dumps(parts, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def _event_aad(app_id: str, at: str, channel: str, kind: str, accepted: bool) -> bytes:
-    return _aad("event", app_id, at, channel, kind, "1" if accepted else "0")
-
-
 class Store:
     """Synchronous and thread-safe; call it off the event loop. One write connection under one lock, every
     write through group commit; reads on a pool of read connections (see storage/readers.py)."""
 
     def __init__(self, data_dir: Path, key_file: Path | None = None) -> None:
-        self.keys = KeyRing.load_or_create(key_file or data_dir / KEY_NAME)
-        self.db = open_db(data_dir / DB_NAME)
+        """Checks the database and the key file first (storage/startup.py): raises StartupError, naming the
+        file and what to do, rather than starting on a wrong, missing or damaged one."""
+        self._opened = open_checked(data_dir / DB_NAME, key_file or data_dir / KEY_NAME)
+        self.keys = self._opened.keys
+        self.db = self._opened.db
         self._lock = threading.RLock()
         self._writes = GroupCommit(self.db, self._lock)
         self._reads = ReadPool(data_dir / DB_NAME)
@@ -59,7 +53,7 @@ class Store:
     def close(self) -> None:
         self._reads.close()
         with self._lock:
-            self.db.conn.close()
+            self._opened.close()
 
     def __enter__(self) -> Store:
         return self

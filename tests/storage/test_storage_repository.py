@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from storage import Application, DecryptionError, Store, UnknownApplication, resume_codes
+from storage import Application, StartupError, Store, UnknownApplication, resume_codes
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 HOSTILE: dict[str, Any] = {
@@ -205,8 +205,9 @@ def test_data_survives_reopening(tmp_path: Path) -> None:
         assert s.get_file(ref, app.id) == (b"pdf", "application/pdf")
 
 
-def test_another_key_cannot_read_the_data(tmp_path: Path) -> None:
+def test_another_key_file_is_refused_at_start_not_created(tmp_path: Path) -> None:
     with Store(tmp_path / "d") as s:
-        app = s.create_application("f", None, "cli", {"x": "y"})
-    with Store(tmp_path / "d", key_file=tmp_path / "other.key") as s, pytest.raises(DecryptionError):
-        s.get(app.id)
+        s.create_application("f", None, "cli", {"x": "y"})
+    with pytest.raises(StartupError, match="找不到密钥文件"):
+        Store(tmp_path / "d", key_file=tmp_path / "other.key")
+    assert not (tmp_path / "other.key").exists()

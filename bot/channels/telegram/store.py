@@ -7,17 +7,13 @@ KEEP_HANDLED_DAYS — far longer than Telegram keeps or resends an update (24 ho
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from storage import Store
 from storage.clock import utc_now
+from storage.sealed import telegram_update_aad as _aad
 
 KEEP_HANDLED_DAYS = 7
-
-
-def _aad(bot_id: int, update_id: int) -> bytes:
-    return json.dumps(["tg-update", str(bot_id), str(update_id)], separators=(",", ":")).encode("ascii")
 
 
 class TelegramStore:
