@@ -9,15 +9,17 @@ from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
+from bot.engine.sanitize import clean_line
 from bot.intake import Document, Intake
 from bot.ratelimit import Limiter
 from bot.registry import UnknownTarget
+from bot.web.inputs import CleanModel
 from storage import Application
 
 CHANNEL = "web"
@@ -43,15 +45,15 @@ def error_response(exc: ApiError) -> JSONResponse:
     return response
 
 
-class NewSession(BaseModel):
+class NewSession(CleanModel):
     campaign: str = Field(max_length=100, examples=["cq_hgzy_2023"])
 
 
-class ResumeRequest(BaseModel):
+class ResumeRequest(CleanModel):
     code: str = Field(max_length=40, examples=["K7Q2M9XD"])
 
 
-class Message(BaseModel):
+class Message(CleanModel):
     text: str | None = Field(default=None, description="What the applicant typed or tapped.")
     command: str | None = Field(default=None, max_length=20, examples=["back"])
     arg: str = Field(default="", max_length=100)
@@ -200,7 +202,7 @@ async def upload(request: Request, token: str) -> Response:
     intake = _intake(request)
     app = await _app_for(intake, token)
     data = await read_limited(request, MAX_UPLOAD_BYTES)
-    name = unquote(request.headers.get("x-filename", ""))[:100]
+    name = clean_line(unquote(request.headers.get("x-filename", "")))[:100]
 
     def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
         replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name)
