@@ -7,22 +7,20 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.exceptions import HTTPException
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.channels import telegram
 from bot.channels.webchat import api, pages
-from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, TooLarge
 from bot.intake import Intake
 from bot.ratelimit import Limiter
 from bot.registry import Registry
 from bot.settings import Settings
+from bot.web import errors
+from bot.web.bodies import BodyLimit
 from storage import Store
 
 
@@ -54,10 +52,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
     app.include_router(pages.router)
     app.include_router(telegram.router)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
-    app.add_exception_handler(api.ApiError, _api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(TooLarge, _too_large)
-    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
-    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    errors.install_handlers(app)
+    app.add_middleware(BodyLimit)  # innermost: bodies capped by the bytes read (bot/web/bodies.py)
+    app.add_middleware(errors.Errors)  # request ids, the JSON error shape, 500/507 (bot/web/errors.py)
     app.add_middleware(SecurityHeaders)
     if settings.forwarded_allow_ips:
         # Outermost: the client address and scheme a trusted proxy forwarded, before anything reads them.
@@ -66,33 +63,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
     return app
 
 
-async def _api_error(_request: Request, exc: api.ApiError) -> Response:
-    return api.error_response(exc)
-
-
-async def _too_large(_request: Request, _exc: Exception) -> Response:
-    message = f"文件太大，最大 {MAX_UPLOAD_BYTES // 1048576} MB。请压缩后重新上传。"
-    return JSONResponse({"error": message}, status_code=413)
-
-
-async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
-    first = exc.errors()[0] if exc.errors() else {}
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body" and not isinstance(p, int))
-    return JSONResponse({"error": f"请求格式不正确：{where or '内容'}"}, status_code=422)
-
-
-async def _http_error(_request: Request, exc: HTTPException) -> Response:
-    messages = {404: "页面不存在。", 405: "不支持这种请求。"}
-    return JSONResponse(
-        {"error": messages.get(exc.status_code, str(exc.detail))}, status_code=exc.status_code
-    )
-
-
-MAX_JSON_BYTES = 64 * 1024
-
-
 class SecurityHeaders:
-    """Pure ASGI middleware (no extra task per request): security headers, and a size cap on JSON posts."""
+    """Pure ASGI middleware (no extra task per request): security headers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -100,11 +72,6 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        declared = headers.get("content-length", "0")
-        if scope["method"] == "POST" and (not declared.isdigit() or int(declared) > MAX_JSON_BYTES):
-            await JSONResponse({"error": "请求内容太大。"}, status_code=413)(scope, receive, send)
             return
         path: str = scope["path"]
         docs = path == "/docs" or path.startswith("/openapi")

@@ -162,11 +162,14 @@ class Intake:
         """The conversation so far, for a page that is reloaded or opened elsewhere."""
         out: list[dict[str, Any]] = []
         for event in self.store.events(app_id):
-            said = _user_text(event.payload)
+            payload = event.payload if isinstance(event.payload, dict) else {}
+            said = _user_text(payload)
             if said:
                 out.append({"who": "user", "kind": "text", "text": said, "data": {}})
-            for reply in event.payload.get("replies") or []:
-                out.append({"who": "bot", **reply})
+            replies = payload.get("replies")
+            for reply in replies if isinstance(replies, list) else []:
+                if isinstance(reply, dict):  # anything else stored (by an older version) is left out
+                    out.append({"who": "bot", **reply})
         return out
 
     def upload(
@@ -413,7 +416,8 @@ def _user_text(payload: dict[str, Any]) -> str:
     if kind == "command":
         return COMMAND_WORDS.get(str(payload.get("name")), "") if payload.get("name") != "start" else ""
     if kind == "file":
-        name = (payload.get("file") or {}).get("name") or payload.get("name") or "文件"
+        file = payload.get("file")
+        name = (file.get("name") if isinstance(file, dict) else None) or payload.get("name") or "文件"
         return f"［上传：{name}］"
     return ""
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import stat
 from collections.abc import Mapping
@@ -261,10 +262,10 @@ class KeyRing:
 
     def seal_json(self, obj: Any, aad: bytes) -> bytes:
         text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return self.seal(text.encode("utf-8", "surrogatepass"), aad)
+        return self.seal(_utf8(text), aad)
 
     def open_json(self, blob: bytes, aad: bytes) -> Any:
-        return json.loads(self.open(blob, aad).decode("utf-8", "surrogatepass"))
+        return json.loads(_text(self.open(blob, aad)))
 
     def blind_index(self, normalized: str, *, domain: str = "id_number") -> str:
         """Deterministic keyed hash for equality lookups; the caller normalises the value first."""
@@ -272,3 +273,27 @@ class KeyRing:
             raise ValueError("blind index domain must not contain ':'")
         message = domain.encode("utf-8") + b":" + normalized.encode("utf-8")
         return hmac.new(self._mac_key, message, hashlib.sha256).hexdigest()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> bytes:
+    """Valid UTF-8 always: a lone surrogate (invalid Unicode that got past a channel) becomes U+FFFD."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
+def _text(data: bytes) -> str:
+    """Read back what `_utf8` wrote, and what was written before it: lone surrogates (stored with
+    surrogatepass) become U+FFFD, so an old value with one still loads and can be shown."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return _SURROGATE.sub("\ufffd", data.decode("utf-8", "surrogatepass"))
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace")

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.engine.replies import Reply
+from bot.engine.sanitize import clean_input, clean_line
 from bot.intake import Intake
+from storage.errors import is_storage_full
 
 CHANNEL = "cli"
+STORAGE_FULL = "磁盘空间不足，这条回答没有保存。请腾出空间后再输入一次。"
 
 
 def run_chat(
@@ -22,6 +25,8 @@ def run_chat(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
 ) -> int:
+    _tolerant(stdin)
+    target, resume = clean_line(target or "").strip() or None, clean_line(resume or "").strip() or None
     if resume:
         app = intake.store.by_resume_code(resume)
         if app is None:
@@ -45,16 +50,36 @@ def run_chat(
         if not line:
             print(f"\n已保存。用 shenbao chat --resume {app.resume_code} 继续。", file=stdout)
             return 0
-        text = line.rstrip("\n")
+        text = clean_input(line.rstrip("\n"))
         path = Path(text.strip().strip("'\""))
         question = _current(intake, app.id)
-        if question in ("image", "file") and text.strip() and path.is_file():
-            replies = intake.upload(app.id, path.read_bytes(), CHANNEL, path.name, today)
-        else:
-            replies = intake.handle(app.id, {"type": "text", "text": text}, CHANNEL, today)
+        try:
+            if question in ("image", "file") and text.strip() and _is_file(path):
+                replies = intake.upload(app.id, path.read_bytes(), CHANNEL, path.name, today)
+            else:
+                replies = intake.handle(app.id, {"type": "text", "text": text}, CHANNEL, today)
+        except Exception as exc:
+            if not is_storage_full(exc):
+                raise
+            print(STORAGE_FULL, file=stdout)
+            continue
         _show(replies, stdout)
         if any(r.kind == "done" for r in replies):
             _write_outputs(intake, app.id, out or Path("out") / app.resume_code, today, stdout)
+
+
+def _tolerant(stdin: TextIO) -> None:
+    """Bytes that are not valid in the terminal's encoding become U+FFFD instead of ending the chat."""
+    reconfigure = getattr(stdin, "reconfigure", None)
+    if callable(reconfigure):
+        reconfigure(errors="replace")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, say: an answer, not a path
+        return False
 
 
 def _current(intake: Intake, app_id: str) -> str | None:

@@ -34,11 +34,13 @@ def test_create_and_get(store: Store) -> None:
 
 
 def test_hostile_strings_round_trip_exactly(store: Store) -> None:
+    """Exactly, but for a lone surrogate, which is not valid Unicode: it is stored as U+FFFD (valid UTF-8)."""
+    kept = {**HOSTILE, "lone_surrogate": "\ufffd"}
     app = store.create_application("f", None, "web", HOSTILE)
-    assert store.get(app.id).state == HOSTILE  # type: ignore[union-attr]
+    assert store.get(app.id).state == kept  # type: ignore[union-attr]
     store.record_turn(app.id, channel="web", kind="answer", payload=HOSTILE, accepted=True, state=HOSTILE)
-    assert store.events(app.id)[0].payload == HOSTILE
-    assert store.list_applications()[0].state == HOSTILE
+    assert store.events(app.id)[0].payload == kept
+    assert store.list_applications()[0].state == kept
 
 
 def test_resume_code_lookup_is_tolerant(store: Store) -> None:

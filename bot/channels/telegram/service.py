@@ -23,16 +23,20 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, BaseUpdateProcessor, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.channels.telegram import updates
 from bot.channels.telegram.handlers import TelegramChannel
 from bot.channels.telegram.store import TelegramStore
 from bot.intake import Intake
 from bot.settings import Settings
+from storage.errors import is_storage_full
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 256
 POLL_TIMEOUT_S = 25
+READ_MARGIN_S = 10  # a long poll's read timeout: the poll's own timeout and this
 PRUNE_EVERY = 1000  # handled updates between two deletions of old inbox rows (also once at start)
 FAILED = "抱歉，处理这条消息时出错了，请稍后再发一次。已保存的填写内容不会丢失。"
+STORAGE_FULL = "服务器存储空间不足，您的回答没有保存，请稍后再发一次。"
 COMMANDS = [
     BotCommand("start", "开始填写（或继续）"),
     BotCommand("back", "上一步"),
@@ -138,7 +142,13 @@ class TelegramService:
             log.warning("setMyCommands failed: %s", exc)
         pending = await self.run(self.chats.pending)
         for payload in pending:  # stored, then the process stopped before they were handled
-            update = Update.de_json(payload, self.application.bot)
+            try:
+                _clean, update = updates.checked(payload, self.application.bot)
+            except updates.BadUpdate as exc:  # stored before updates were checked: set aside
+                log.warning("skipped a malformed stored update: %s", exc)
+                if isinstance(payload.get("update_id"), int):
+                    await self.run(self.chats.done, payload["update_id"])
+                continue
             await self.application.update_queue.put(update)
         if pending:
             log.info("processing %d stored Telegram updates", len(pending))
@@ -152,10 +162,11 @@ class TelegramService:
         finally:
             self._executor.shutdown(wait=True)
 
-    async def ingest(self, payload: dict[str, Any]) -> bool:
-        """A raw update (webhook body): stored durably, then queued. False for an update_id seen before."""
-        update = Update.de_json(payload, self.application.bot)
-        return await self._ingest(update, payload)
+    async def ingest(self, payload: Any) -> bool:
+        """A raw update (webhook body): checked and cleaned (BadUpdate when it is not one), stored durably,
+        then queued. False for an update_id seen before."""
+        clean, update = updates.checked(payload, self.application.bot)
+        return await self._ingest(update, clean)
 
     async def _ingest(self, update: Update, payload: dict[str, Any]) -> bool:
         if not await self.run(self.chats.receive, update.update_id, payload):
@@ -170,17 +181,30 @@ class TelegramService:
         offset: int | None = None
         while not stop.is_set():
             try:
-                updates = await bot.get_updates(
-                    offset=offset, timeout=timeout, allowed_updates=Update.ALL_TYPES
-                )
+                batch = await self._get_updates(offset, timeout)
             except (NetworkError, TimedOut) as exc:
                 log.warning("getUpdates failed, retrying: %s", exc)
                 await asyncio.sleep(1)
                 continue
-            for update in updates:
-                await self._ingest(update, update.to_dict())
-            if updates:
-                offset = updates[-1].update_id + 1
+            for raw in batch:
+                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                if type(update_id) is int and update_id >= (offset or 0):
+                    offset = update_id + 1  # confirmed with the next call, handled or skipped
+                try:
+                    clean, update = updates.checked(raw, bot)
+                except updates.BadUpdate as exc:
+                    log.warning("skipped a malformed update from getUpdates: %s", exc)
+                    continue
+                await self._ingest(update, clean)
+            if batch and offset is None:  # nothing in it had an update_id: do not ask again at once
+                await asyncio.sleep(1)
+
+    async def _get_updates(self, offset: int | None, timeout: int) -> list[Any]:
+        """getUpdates as the raw JSON list: `Bot.get_updates` builds every Update of the batch at once, so
+        one malformed update would fail the batch, again and again (it is never confirmed)."""
+        params = {"offset": offset, "timeout": timeout, "allowed_updates": Update.ALL_TYPES}
+        result = await self.application.bot._post("getUpdates", params, read_timeout=timeout + READ_MARGIN_S)
+        return list(result) if isinstance(result, list) else []
 
     async def set_webhook(self) -> bool:
         url = self.settings.telegram_webhook_url
@@ -199,8 +223,12 @@ class TelegramService:
                 await self.run(self.chats.prune)
 
     async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("Telegram update failed", exc_info=context.error)
+        full = context.error is not None and is_storage_full(context.error)
+        if full:
+            log.error("Telegram update failed: the disk or the database is full; nothing was saved")
+        else:
+            log.error("Telegram update failed", exc_info=context.error)
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is not None and chat.type == ChatType.PRIVATE:
             with contextlib.suppress(TelegramError):
-                await context.bot.send_message(chat.id, FAILED)
+                await context.bot.send_message(chat.id, STORAGE_FULL if full else FAILED)

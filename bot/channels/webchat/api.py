@@ -10,17 +10,19 @@ from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.webchat import tickets
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
+from bot.engine.sanitize import clean_line
 from bot.intake import Document, Intake, normalize_suffix
 from bot.ratelimit import Limiter
 from bot.registry import UnknownTarget
 from bot.settings import Settings
+from bot.web.inputs import CleanModel
 from storage import Application
 
 CHANNEL = "web"
@@ -39,25 +41,18 @@ class ApiError(Exception):
         self.extra = extra
 
 
-def error_response(exc: ApiError) -> JSONResponse:
-    response = JSONResponse({"error": exc.message, **exc.extra}, status_code=exc.status)
-    if "retry_after" in exc.extra:
-        response.headers["Retry-After"] = str(exc.extra["retry_after"])
-    return response
-
-
-class NewSession(BaseModel):
+class NewSession(CleanModel):
     campaign: str = Field(max_length=100, examples=["cq_hgzy_2023"])
 
 
-class ResumeRequest(BaseModel):
+class ResumeRequest(CleanModel):
     code: str = Field(max_length=40, examples=["K7Q2M9XD"])
     id_last4: str | None = Field(
         default=None, max_length=10, description="身份证号码后四位: required once the application has one."
     )
 
 
-class Message(BaseModel):
+class Message(CleanModel):
     text: str | None = Field(default=None, description="What the applicant typed or tapped.")
     command: str | None = Field(default=None, max_length=20, examples=["back"])
     arg: str = Field(default="", max_length=100)
@@ -268,8 +263,8 @@ async def upload(request: Request) -> Response:
     token = session_token(request)
     app = await run_in_threadpool(_load, request, token)
     data = await read_limited(request, MAX_UPLOAD_BYTES)
-    name = unquote(request.headers.get("x-filename", ""))[:100]
-    msg_id = request.headers.get("x-msg-id", "")[:100] or None
+    name = clean_line(unquote(request.headers.get("x-filename", "")))[:100]
+    msg_id = clean_line(request.headers.get("x-msg-id", ""))[:100] or None
 
     def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
         replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name, None, msg_id)

@@ -1,0 +1,1 @@
+"""HTTP plumbing every route shares: one error shape with request ids, body size caps, clean inputs."""
