@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from bot.engine.sanitize import clean_input
 from storage import Store
@@ -74,3 +75,13 @@ def clean_strings(value: Any) -> None:
     elif isinstance(value, list):
         for item in value:
             clean_strings(item)
+
+
+def store_of(app: FastAPI) -> Store:
+    store: Store = app.state.intake.store
+    return store
+
+
+def asked(body: dict[str, Any]) -> str | None:
+    questions = [r for r in body.get("replies") or [] if r.get("kind") == "question"]
+    return str(questions[-1]["data"]["key"]) if questions else None

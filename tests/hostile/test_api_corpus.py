@@ -13,10 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from storage import Store
 from tests.engine.transcript import COMPLETE, ELIGIBLE
 from tests.hostile import api
-from tests.hostile.checks import answered, clean_strings, error_shape, stored_clean
+from tests.hostile.checks import answered, asked, clean_strings, error_shape, store_of, stored_clean
 from tests.hostile.corpus import (
     CAMPAIGNS,
     CODES,
@@ -47,16 +46,6 @@ def targets(served: Served) -> dict[str, str]:
     api.say(client, out["name"], *ELIGIBLE)
     api.say(client, out["long-text"], *COMPLETE[:-2])
     return out
-
-
-def store_of(app: FastAPI) -> Store:
-    store: Store = app.state.intake.store
-    return store
-
-
-def asked(body: dict[str, Any]) -> str | None:
-    questions = [r for r in body.get("replies") or [] if r.get("kind") == "question"]
-    return str(questions[-1]["data"]["key"]) if questions else None
 
 
 def still_loads(app: FastAPI, client: httpx.Client, token: str) -> dict[str, Any]:

@@ -13,10 +13,9 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 
-from storage import Store
 from tests.engine.transcript import COMPLETE
 from tests.hostile import api
-from tests.hostile.checks import answered, clean_strings, error_shape, stored_clean
+from tests.hostile.checks import answered, asked, clean_strings, error_shape, store_of, stored_clean
 from tests.hostile.corpus import FILENAMES, Upload, chunks, jpeg, uploads
 from tests.hostile.server import serve, settings
 
@@ -37,16 +36,6 @@ def at_photo(served: Served) -> str:
     token = api.start(client)
     api.say(client, token, *COMPLETE[:-1])
     return token
-
-
-def store_of(app: FastAPI) -> Store:
-    store: Store = app.state.intake.store
-    return store
-
-
-def asked(body: dict[str, Any]) -> str | None:
-    questions = [r for r in body.get("replies") or [] if r.get("kind") == "question"]
-    return str(questions[-1]["data"]["key"]) if questions else None
 
 
 def after(app: FastAPI, client: httpx.Client, token: str) -> dict[str, Any]:
