@@ -682,10 +682,12 @@
     return box;
   }
 
-  function copyRow(url) {
-    var btn = el("button", { className: "link-btn", attrs: { type: "button" }, text: "复制链接" });
+  /* A download link to copy into the phone's browser: it carries a ticket valid for an hour, so the row
+     says so instead of showing the long address (the address is shown only if copying fails). */
+  function copyRow(url, what) {
+    var btn = el("button", { className: "link-btn", attrs: { type: "button" }, text: "复制" + what + "下载链接" });
     btn.addEventListener("click", function () { copyText(url).then(function (ok) { flash(btn, ok, url); }); });
-    return el("div", { className: "copy-url" }, [el("code", { text: url }), btn]);
+    return el("div", { className: "copy-url" }, [btn, el("span", { className: "basis", text: "（1 小时内有效）" })]);
   }
 
   function renderResult(state, doneData) {
@@ -711,11 +713,11 @@
         text: "下载 " + str(doc.title || doc.filename || "申报表") + "（Word）"
       });
       docs.appendChild(a);
-      if (IN_APP) docs.appendChild(copyRow(url));
+      if (IN_APP) docs.appendChild(copyRow(url, str(doc.title || "申报表")));
     });
     if (docs.childNodes.length) card.appendChild(docs);
     if (IN_APP) {
-      card.appendChild(el("p", { className: "basis", text: "在微信/QQ 里可能无法直接下载：请复制上面的链接到手机浏览器打开，或点右上角“···”选择“在浏览器打开”。" }));
+      card.appendChild(el("p", { className: "basis", text: "在微信/QQ 里可能无法直接下载：请点“复制下载链接”，粘贴到手机浏览器打开，或点右上角“···”选择“在浏览器打开”。" }));
     }
     if (state.checklist) card.appendChild(renderChecklist(state.checklist));
     var clUrl = resolveUrl(state.checklist_url);
@@ -725,7 +727,7 @@
         attrs: { href: clUrl, download: "", rel: "noopener" },
         text: "下载清单"
       })]));
-      if (IN_APP) card.appendChild(copyRow(clUrl));
+      if (IN_APP) card.appendChild(copyRow(clUrl, "清单"));
     }
     card.appendChild(el("p", { className: "basis", text: "如需更改答案，点下方“修改”，改完会重新生成申报表。" }));
     return append(card);
