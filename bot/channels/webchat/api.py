@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
+from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited, upload_slots
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
 from bot.intake import Document, Intake
@@ -199,14 +199,15 @@ async def upload(request: Request, token: str) -> Response:
     """The body is read as a stream and reading stops at the limit: an oversized upload is never buffered."""
     intake = _intake(request)
     app = await _app_for(intake, token)
-    data = await read_limited(request, MAX_UPLOAD_BYTES)
     name = unquote(request.headers.get("x-filename", ""))[:100]
+    async with upload_slots(request):  # the body is read only when it can be handled
+        data = await read_limited(request, MAX_UPLOAD_BYTES)
 
-    def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
-        replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name)
-        return _view(intake, committed, token, [r.as_dict() for r in replies]), refused
+        def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
+            replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name)
+            return _view(intake, committed, token, [r.as_dict() for r in replies]), refused
 
-    payload, refused = await run_in_threadpool(store)
+        payload, refused = await run_in_threadpool(store)
     if refused is not None:
         return JSONResponse({"error": refused, **payload}, status_code=415)
     return JSONResponse(payload)
