@@ -11,7 +11,7 @@ from typing import Any
 
 MAX_FILES = 20  # files one application keeps
 MAX_BYTES = 50 * 1024 * 1024  # their stored size together (after re-encoding)
-UPLOADS_AT_ONCE = 4  # uploads a channel reads and handles at once: the others wait, their bodies unread
+UPLOADS_AT_ONCE = 2  # uploads a channel reads and handles at once: the others wait, their bodies unread
 
 # Where in an engine state answers are kept: the answers, answers taken back, answers offered to confirm.
 _ANSWER_PARTS = ("answers", "previous", "pending")
