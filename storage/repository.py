@@ -165,6 +165,8 @@ class Store:
         transaction: `new_file` (the upload this turn answered with) is stored, and with `keep_files`
         the application's other files are deleted (see `prune_files`)."""
 
+        if new_file is not None and new_file.app_id != app_id:
+            raise ValueError("the file was sealed for another application")
         at = utc_now()  # sealed before the write: encryption is CPU work and needs no connection lock
         state_enc = self.keys.seal_json(state, _aad("state", app_id))
         payload_enc = self.keys.seal_json(payload, _event_aad(app_id, at, channel, kind, accepted))

@@ -174,6 +174,8 @@ def test_a_turn_stores_its_upload_and_deletes_other_files_in_one_transaction(sto
     # nothing of a turn that fails is kept: not its file, not the deletion
     with pytest.raises(UnknownApplication):
         store.record_turn("nope", **turn, new_file=store.seal_file("nope", b"x", "image/png"), keep_files=[])
+    with pytest.raises(ValueError):
+        store.record_turn(b.id, **turn, new_file=store.seal_file(a.id, b"x", "image/png"))
     assert store.db.execute("SELECT count(*) FROM files").fetchone()[0] == 2
     assert store.prune_files(a.id, []) == 1 and store.prune_files(a.id, []) == 0
     assert store.get_file(other, b.id) == (b"b's", "image/png")
