@@ -19,8 +19,12 @@ from typing import Any
 from _common import RESULTS, ROOT, write_result
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine_turns", "spec_load", "document_render", "http_turns", "deadline_load")
-QUICK_ARGS = {"deadline_load": ["--quick"], "http_turns": ["--rounds", "1"]}
+BENCHMARKS = ("engine_turns", "spec_load", "document_render", "http_turns", "deadline_load", "upload_memory")
+QUICK_ARGS = {
+    "deadline_load": ["--quick"],
+    "http_turns": ["--rounds", "1"],
+    "upload_memory": ["--uploads", "10", "--distinct", "2"],
+}
 
 
 def headline(name: str, data: dict[str, Any]) -> str:
@@ -51,6 +55,13 @@ def headline(name: str, data: dict[str, Any]) -> str:
             f"peak {data['server_memory_mb']['peak_vmhwm']} MB (< 300), "
             f"integrity {data['database']['integrity_check']}, {data['database']['complete']} complete"
         )
+    if name == "upload_memory":
+        m, c, u = data["server_memory_mb"], data["config"], data["upload_latency_ms"] or {}
+        return (
+            f"{c['uploads']} × {c['photo_size_px'][0]}×{c['photo_size_px'][1]} JPEG at once: peak {m['peak_vmhwm']} MB "
+            f"(< 300), kept {m['after_burst_rss']} MB; {data['accepted']} accepted, upload p95 {u.get('p95')} ms, "
+            f"errors {data['errors']}"
+        )
     return ""
 
 
@@ -58,7 +69,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
-        "--quick", action="store_true", help="smoke sizes: deadline_load --quick, http_turns --rounds 1"
+        "--quick",
+        action="store_true",
+        help="smoke sizes: deadline_load --quick, http_turns --rounds 1, upload_memory --uploads 10",
     )
     args = parser.parse_args()
 

@@ -13,6 +13,7 @@ from typing import Any
 from bot.documents.context import template_context
 from bot.documents.docx import render_docx
 from bot.documents.images import BadImage, check_document, reencode, sniff_image
+from bot.documents.uploads import NOT_NOW, WANTS_TEXT, file_refs, over_limits
 from bot.engine import checklist as checklists
 from bot.engine.campaign import Campaign
 from bot.engine.commands import COMMAND_WORDS
@@ -27,7 +28,7 @@ from bot.engine.state import Slot
 from bot.engine.text import fill
 from bot.exports import SummaryFile, export_summaries
 from bot.registry import Registry
-from storage import Application, Store
+from storage import Application, SealedFile, Store
 
 RENDER_CACHE = 64
 DOCUMENTS_FIRST_S = 0.05
@@ -114,8 +115,17 @@ class Intake:
             return self._step(app, event, channel, today or self.clock(), msg_id)
 
     def _step(
-        self, app: Application, event: dict[str, Any], channel: str, day: dt.date, msg_id: str | None
+        self,
+        app: Application,
+        event: dict[str, Any],
+        channel: str,
+        day: dt.date,
+        msg_id: str | None,
+        upload: SealedFile | None = None,
     ) -> tuple[list[Reply], Application]:
+        """One engine step, committed. `upload` is the file `event` carries: stored in the same transaction
+        if the step takes it as an answer. Files the state no longer refers to are deleted in that
+        transaction too, whenever a file came in or a reference went away (a replaced file, a restart)."""
         program, campaign = self.program_for(app)
         state, replies = step(program, app.state, event, today=day, campaign=campaign)
         accepted = state.get("answers") != app.state.get("answers") or state.get("mode") != app.state.get(
@@ -138,6 +148,10 @@ class Intake:
         state["last_msg_id"] = msg_id
         state["last_replies"] = shown
         ev = evaluate(program, state, day, campaign)
+        kept = file_refs(state)
+        if upload is not None and upload.ref not in kept:
+            upload = None  # the engine did not take it: not stored
+        dropped = not file_refs(app.state).keys() <= kept.keys()
         self.store.record_turn(
             app.id,
             channel=channel,
@@ -148,6 +162,8 @@ class Intake:
             status=str(state.get("status", "in_progress")),
             level=_text(ev.outcomes.get("level")),
             duplicate_keys=keys,
+            new_file=upload,
+            keep_files=kept.keys() if event.get("type") == "file" or dropped else None,
         )
         status = str(state.get("status", "in_progress"))
         committed = replace(app, state=state, status=status, event_count=app.event_count + 1)
@@ -187,27 +203,54 @@ class Intake:
         msg_id: str | None = None,
     ) -> tuple[list[Reply], Application, str | None]:
         """An upload, checked by content: images are re-encoded (metadata dropped), PDFs kept as they are.
-        Returns the replies, the application as now committed and, when the upload was refused, why (the
-        refusal is logged like any input). The same `msg_id` as the last input is not stored again: the
-        first time's replies come back."""
+        Only a question that asks for a file or photo takes one; the file is stored with the turn that
+        takes it as the answer, within the limits per application (bot/documents/uploads.py). Returns the
+        replies, the application as now committed and, when the upload was refused, why (the refusal is
+        logged like any input). The same `msg_id` as the last input is not stored again: the first time's
+        replies come back."""
+        day = today or self.clock()
+        name = name[:100]
         app = self._app(app_id)
         if msg_id is not None and app.state.get("last_msg_id") == msg_id:
             return [Reply(**r) for r in app.state.get("last_replies") or []], app, None
         program, campaign = self.program_for(app)
-        slot = current_slot(program, app.state, today=today or self.clock(), campaign=campaign)
+        slot = current_slot(program, app.state, today=day, campaign=campaign)
         field = slot.info.field if slot and slot.info else None
-        limit = int((field.max_mb if isinstance(field, ImageField | FileField) else 10) * 1024 * 1024)
         try:
+            if not isinstance(field, ImageField | FileField):  # nothing is decoded or stored
+                raise BadImage(WANTS_TEXT if slot is not None else NOT_NOW)
+            limit = int(field.max_mb * 1024 * 1024)
             if isinstance(field, FileField) and not sniff_image(data):
                 clean, mime = check_document(data, field.accept, max_bytes=limit)
             else:
                 clean, mime = reencode(data, max_bytes=limit)
         except BadImage as exc:
-            event: dict[str, Any] = {"type": "file", "error": str(exc), "name": name[:100]}
-            return (*self.turn(app_id, event, channel, today, msg_id), str(exc))
-        ref = self.store.put_file(app_id, clean, mime)
-        event = {"type": "file", "file": {"ref": ref, "mime": mime, "size": len(clean), "name": name[:100]}}
-        return (*self.turn(app_id, event, channel, today, msg_id), None)
+            event: dict[str, Any] = {"type": "file", "error": str(exc), "name": name}
+            return (*self.turn(app_id, event, channel, day, msg_id), str(exc))
+        sealed = self.store.seal_file(app_id, clean, mime)
+        self._documents_first()
+        with self._lock_for(app_id):
+            app = self._app(app_id)  # as it is now: another input may have come in while this one decoded
+            if msg_id is not None and app.state.get("last_msg_id") == msg_id:
+                return [Reply(**r) for r in app.state.get("last_replies") or []], app, None
+            file = {"ref": sealed.ref, "mime": mime, "size": sealed.size, "name": name}
+            event = {"type": "file", "file": file}
+            refused = self._over_file_limits(program, campaign, app, event, day)
+            if refused is not None:
+                return (
+                    *self._step(app, {"type": "file", "error": refused, "name": name}, channel, day, msg_id),
+                    refused,
+                )
+            return (*self._step(app, event, channel, day, msg_id, sealed), None)
+
+    @staticmethod
+    def _over_file_limits(
+        program: FormProgram, campaign: Campaign | None, app: Application, event: dict[str, Any], day: dt.date
+    ) -> str | None:
+        """Why the application would keep too many files if this upload were taken, or None."""
+        state, _ = step(program, app.state, event, today=day, campaign=campaign)
+        refs = file_refs(state)
+        return over_limits(refs) if event["file"]["ref"] in refs else None
 
     def current_slot(self, app_id: str, today: dt.date | None = None) -> Slot | None:
         app = self._app(app_id)

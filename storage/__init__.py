@@ -2,7 +2,7 @@
 
 from storage.crypto import DecryptionError, KeyFileError, KeyRing
 from storage.db import immediate, open_db
-from storage.models import Application, Event
+from storage.models import Application, Event, SealedFile
 from storage.repository import Store, UnknownApplication
 from storage.startup import StartupError
 
@@ -12,6 +12,7 @@ __all__ = [
     "Event",
     "KeyFileError",
     "KeyRing",
+    "SealedFile",
     "StartupError",
     "Store",
     "UnknownApplication",

@@ -32,3 +32,15 @@ class Event:
     kind: str
     accepted: bool
     payload: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SealedFile:
+    """An upload encrypted for one application and not stored yet (`Store.record_turn` stores it with the
+    turn that takes it as an answer)."""
+
+    ref: str
+    app_id: str
+    mime: str
+    size: int
+    data_enc: bytes = field(repr=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from storage import resume_codes, tokens
 from storage.clock import utc_ago, utc_now
 from storage.group_commit import GroupCommit
-from storage.models import Application, Event
+from storage.models import Application, Event, SealedFile
 from storage.readers import ReadPool
 from storage.sealed import aad as _aad
 from storage.sealed import event_aad as _event_aad
@@ -157,10 +157,16 @@ class Store:
         status: str | None = None,
         level: str | None = None,
         duplicate_keys: dict[str, str | None] | None = None,
+        new_file: SealedFile | None = None,
+        keep_files: Collection[str] | None = None,
     ) -> int:
         """Append one answer event and replace the state snapshot in one transaction; return its seq
-        once it is committed (concurrent turns may share a commit: see group_commit)."""
+        once it is committed (concurrent turns may share a commit: see group_commit). In the same
+        transaction: `new_file` (the upload this turn answered with) is stored, and with `keep_files`
+        the application's other files are deleted (see `prune_files`)."""
 
+        if new_file is not None and new_file.app_id != app_id:
+            raise ValueError("the file was sealed for another application")
         at = utc_now()  # sealed before the write: encryption is CPU work and needs no connection lock
         state_enc = self.keys.seal_json(state, _aad("state", app_id))
         payload_enc = self.keys.seal_json(payload, _event_aad(app_id, at, channel, kind, accepted))
@@ -180,6 +186,10 @@ class Store:
             )
             seq = cursor.lastrowid
             assert seq is not None
+            if new_file is not None:
+                self._insert_file(new_file)
+            if keep_files is not None:
+                self._delete_files_except(app_id, keep_files)
             for check_id, key in (duplicate_keys or {}).items():  # every turn: the table follows the state
                 if key is None:
                     self.db.execute(
@@ -216,21 +226,39 @@ class Store:
             for seq, app, at, channel, kind, accepted, blob in rows
         ]
 
+    def seal_file(self, app_id: str, data: bytes, mime: str) -> SealedFile:
+        """Encrypt an (already validated) upload under a new random reference, without storing it."""
+        ref = secrets.token_hex(16)
+        return SealedFile(ref, app_id, mime, len(data), self.keys.seal(data, _aad("file", ref, app_id, mime)))
+
     def put_file(self, app_id: str, data: bytes, mime: str) -> str:
         """Store an (already validated) upload encrypted; return its random reference."""
-        ref = secrets.token_hex(16)
-        data_enc = self.keys.seal(data, _aad("file", ref, app_id, mime))
+        sealed = self.seal_file(app_id, data, mime)
 
         def insert() -> None:
             if self.db.execute("SELECT 1 FROM applications WHERE id = ?", [app_id]).fetchone() is None:
                 raise UnknownApplication(app_id)
-            self.db.execute(
-                "INSERT INTO files (ref, app_id, mime, size, created_at, data_enc) VALUES (?, ?, ?, ?, ?, ?)",
-                [ref, app_id, mime, len(data), utc_now(), data_enc],
-            )
+            self._insert_file(sealed)
 
         self._writes.run(insert)
-        return ref
+        return sealed.ref
+
+    def prune_files(self, app_id: str, keep: Collection[str]) -> int:
+        """Delete the application's files other than `keep` (the references its state still holds);
+        return how many were deleted."""
+        deleted: int = self._writes.run(lambda: self._delete_files_except(app_id, keep))
+        return deleted
+
+    def _insert_file(self, sealed: SealedFile) -> None:
+        self.db.execute(
+            "INSERT INTO files (ref, app_id, mime, size, created_at, data_enc) VALUES (?, ?, ?, ?, ?, ?)",
+            [sealed.ref, sealed.app_id, sealed.mime, sealed.size, utc_now(), sealed.data_enc],
+        )
+
+    def _delete_files_except(self, app_id: str, keep: Collection[str]) -> int:
+        refs = sorted(set(keep))
+        others = f" AND ref NOT IN ({', '.join('?' * len(refs))})" if refs else ""
+        return int(self.db.execute(f"DELETE FROM files WHERE app_id = ?{others}", [app_id, *refs]).rowcount)
 
     def get_file(self, ref: str, app_id: str) -> tuple[bytes, str] | None:
         """The file's bytes and MIME type, or None if ``ref`` does not belong to ``app_id``."""

@@ -14,6 +14,7 @@ from PIL import Image
 from bot.intake import Intake
 from bot.registry import Registry
 from storage import Store
+from tests.documents.image_bytes import ALLOWED_JPEG, HOSTILE, hostile_jpeg, jpeg_segments
 from tests.engine.transcript import COMPLETE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +138,25 @@ def test_photo_is_reencoded_without_exif_and_placed_in_the_document(intake: Inta
     media = [name for name in kinds if name.startswith("word/media/")]
     assert media and all(kinds[name] == zipfile.ZIP_STORED for name in media)
     assert kinds["word/document.xml"] == zipfile.ZIP_DEFLATED
+
+
+def test_hostile_jpeg_segments_reach_neither_the_stored_photo_nor_the_document(intake: Intake) -> None:
+    """A comment (COM, up to 64 KB of arbitrary bytes) and APPn segments of the upload are not kept."""
+    app, _ = intake.start("cq_hgzy_2023", "test")
+    say(intake, app.id, *COMPLETE[:-1])
+    replies = intake.upload(app.id, hostile_jpeg(), "test", "me.jpg")
+    assert replies[-1].kind == "review"
+    ref = intake.store.get(app.id).state["answers"]["photo"]["ref"]  # type: ignore[union-attr]
+    photo, _mime = intake.store.get_file(ref, app.id)  # type: ignore[misc]
+    assert {m for m, _ in jpeg_segments(photo)} <= ALLOWED_JPEG
+    say(intake, app.id, "确认")
+    (doc,) = intake.documents(app.id)
+    with zipfile.ZipFile(io.BytesIO(doc.data)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    media = [data for name, data in parts.items() if name.startswith("word/media/")]
+    assert media == [photo]
+    for text in HOSTILE:
+        assert all(text.encode() not in data for data in parts.values())
 
 
 @pytest.mark.parametrize(

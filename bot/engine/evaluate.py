@@ -67,7 +67,9 @@ def row_value(group: GroupInfo, row: dict[str, Any]) -> dict[str, Any]:
     return {c.id: row.get(c.id) for c in group.columns}
 
 
-_RECENT: OrderedDict[tuple[Any, ...], Evaluation] = OrderedDict()
+# Keyed by id(): each entry holds its program and campaign, so no other object can take their ids
+# (and be served their evaluations) while it is kept.
+_RECENT: OrderedDict[tuple[Any, ...], tuple[FormProgram, Campaign | None, Evaluation]] = OrderedDict()
 RECENT_LIMIT = 512
 
 
@@ -90,9 +92,9 @@ def evaluate(
     found = _RECENT.get(key)
     if found is not None:
         _RECENT.move_to_end(key)
-        return found
+        return found[2]
     result = _evaluate(program, state, today, campaign)
-    _RECENT[key] = result
+    _RECENT[key] = (program, campaign, result)
     if len(_RECENT) > RECENT_LIMIT:
         _RECENT.popitem(last=False)
     return result

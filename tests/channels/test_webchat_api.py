@@ -236,6 +236,38 @@ def test_fake_images_are_415(client: TestClient, payload: bytes) -> None:
     assert response.json()["replies"][-1]["data"]["key"] == "photo"
 
 
+def upload(client: TestClient, token: str, data: bytes, name: str = "photo.jpg") -> Any:
+    return client.put("/api/session/upload", content=data, headers={**auth(token), "X-Filename": name})
+
+
+def stored_files(client: TestClient) -> int:
+    store = client.app.state.intake.store  # type: ignore[attr-defined]
+    return int(store.db.execute("SELECT count(*) FROM files").fetchone()[0])
+
+
+def test_upload_at_a_text_question_is_415_and_not_stored(client: TestClient) -> None:
+    token = start(client)["token"]
+    for _ in range(3):
+        response = upload(client, token, jpeg())
+        assert response.status_code == 415 and "需要文字回答" in response.json()["error"]
+        assert response.json()["replies"][-1]["data"]["key"] == "series"
+    assert stored_files(client) == 0
+
+
+def test_mpo_from_a_phone_is_accepted_and_replaces_the_earlier_photo(client: TestClient) -> None:
+    token = start(client)["token"]
+    say(client, token, *COMPLETE[:-1])
+    assert upload(client, token, jpeg()).status_code == 200
+    say(client, token, "上一步")
+    out = io.BytesIO()
+    frames = [Image.new("RGB", (300, 400), c) for c in ((200, 0, 0), (0, 200, 0))]
+    frames[0].save(out, "MPO", save_all=True, append_images=frames[1:])
+    response = upload(client, token, out.getvalue(), "IMG_0001.JPG")
+    assert response.status_code == 200, response.text
+    assert response.json()["replies"][-1]["kind"] == "review"
+    assert stored_files(client) == 1
+
+
 def test_decompression_bomb_is_refused(client: TestClient) -> None:
     token = start(client)["token"]
     say(client, token, *COMPLETE[:-1])

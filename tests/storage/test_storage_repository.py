@@ -163,6 +163,26 @@ def test_files_round_trip_and_stay_with_their_application(store: Store) -> None:
     assert store.db.execute("SELECT size FROM files WHERE ref = ?", [ref]).fetchone()[0] == len(data)
 
 
+def test_a_turn_stores_its_upload_and_deletes_other_files_in_one_transaction(store: Store) -> None:
+    a = store.create_application("f", None, "web", {})
+    b = store.create_application("f", None, "web", {})
+    old, other = store.put_file(a.id, b"old photo", "image/jpeg"), store.put_file(b.id, b"b's", "image/png")
+    sealed = store.seal_file(a.id, b"new photo", "image/jpeg")
+    assert store.get_file(sealed.ref, a.id) is None  # sealed, not stored
+    turn: dict[str, Any] = {"channel": "web", "kind": "file", "payload": {}, "accepted": True, "state": {}}
+    store.record_turn(a.id, **turn, new_file=sealed, keep_files=[sealed.ref])
+    assert store.get_file(sealed.ref, a.id) == (b"new photo", "image/jpeg")
+    assert store.get_file(old, a.id) is None and store.get_file(other, b.id) is not None
+    # nothing of a turn that fails is kept: not its file, not the deletion
+    with pytest.raises(UnknownApplication):
+        store.record_turn("nope", **turn, new_file=store.seal_file("nope", b"x", "image/png"), keep_files=[])
+    with pytest.raises(ValueError):
+        store.record_turn(b.id, **turn, new_file=store.seal_file(a.id, b"x", "image/png"))
+    assert store.db.execute("SELECT count(*) FROM files").fetchone()[0] == 2
+    assert store.prune_files(a.id, []) == 1 and store.prune_files(a.id, []) == 0
+    assert store.get_file(other, b.id) == (b"b's", "image/png")
+
+
 def test_duplicates_of(store: Store) -> None:
     def app(key: str | None, check: str = "f.same", status: str | None = None) -> str:
         new = store.create_application("f", "c", "web", {})

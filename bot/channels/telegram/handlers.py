@@ -6,6 +6,7 @@ worker threads through `run`."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hmac
@@ -20,6 +21,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.channels.telegram import render
 from bot.channels.telegram.store import TelegramStore
+from bot.documents.uploads import UPLOADS_AT_ONCE
 from bot.engine.replies import Reply
 from bot.engine.spec import FileField, ImageField
 from bot.intake import Intake, normalize_suffix
@@ -29,7 +31,7 @@ from storage import Application
 CHANNEL = "telegram"
 MAX_MESSAGE_CHARS = 2000
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
-IMAGE_MIMES = frozenset({"image/jpeg", "image/png"})
+IMAGE_MIMES = frozenset({"image/jpeg", "image/png", "image/mpo"})  # MPO: multi-picture JPEG from phones
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -63,6 +65,7 @@ class TelegramChannel:
         self.chats = chats
         self.run = run
         self.resume_failures = Limiter(limit=10, window=600)  # wrong resume codes per chat, as on the web
+        self.upload_slots = asyncio.Semaphore(UPLOADS_AT_ONCE)  # downloads held in memory at once
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         return [MessageHandler(filters.ALL, self.on_message), CallbackQueryHandler(self.on_callback)]
@@ -197,10 +200,11 @@ class TelegramChannel:
             event = {"type": "file", "error": error, "name": name[:100]}
             await self._turn(bot, chat_id, app_id, event, msg_id)
             return
-        data = bytes(await (await media.get_file()).download_as_bytearray())
-        replies, app, _refused = await self.run(
-            self.intake.upload_turn, app_id, data, CHANNEL, name, None, msg_id
-        )
+        async with self.upload_slots:
+            data = bytes(await (await media.get_file()).download_as_bytearray())
+            replies, app, _refused = await self.run(
+                self.intake.upload_turn, app_id, data, CHANNEL, name, None, msg_id
+            )
         await self._deliver(bot, chat_id, app, replies)
 
     # -- keyboard taps ----------------------------------------------------------

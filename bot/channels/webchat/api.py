@@ -14,7 +14,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.webchat import tickets
-from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited
+from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited, upload_slots
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
 from bot.engine.sanitize import clean_line
@@ -262,15 +262,16 @@ async def upload(request: Request) -> Response:
     intake = _intake(request)
     token = session_token(request)
     app = await run_in_threadpool(_load, request, token)
-    data = await read_limited(request, MAX_UPLOAD_BYTES)
     name = clean_line(unquote(request.headers.get("x-filename", "")))[:100]
     msg_id = clean_line(request.headers.get("x-msg-id", ""))[:100] or None
+    async with upload_slots(request):  # the body is read only when it can be handled
+        data = await read_limited(request, MAX_UPLOAD_BYTES)
 
-    def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
-        replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name, None, msg_id)
-        return _view(intake, committed, token, [r.as_dict() for r in replies]), refused
+        def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
+            replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name, None, msg_id)
+            return _view(intake, committed, token, [r.as_dict() for r in replies]), refused
 
-    payload, refused = await run_in_threadpool(store)
+        payload, refused = await run_in_threadpool(store)
     if refused is not None:
         return JSONResponse({"error": refused, **payload}, status_code=415)
     return JSONResponse(payload)

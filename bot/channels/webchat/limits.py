@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.requests import Request
+
+from bot.documents.uploads import UPLOADS_AT_ONCE
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -24,3 +28,13 @@ async def read_limited(request: Request, limit: int) -> bytes:
             raise TooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def upload_slots(request: Request) -> asyncio.Semaphore:
+    """The app's slots for uploads (made on first use, on the app's event loop). An upload holds one from
+    before its body is read until it is answered, so at most UPLOADS_AT_ONCE bodies are in memory: the
+    others stay in the connection (the server stops reading a body the app does not ask for)."""
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "upload_slots", None)
+    if slots is None:
+        slots = request.app.state.upload_slots = asyncio.Semaphore(UPLOADS_AT_ONCE)
+    return slots

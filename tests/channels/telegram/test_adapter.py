@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from PIL import Image
 
 from tests.aio import run
 from tests.channels.telegram.harness import CAMPAIGN, Harness, jpeg
+from tests.documents.image_bytes import ALLOWED_JPEG, jpeg_segments
 from tests.engine.transcript import COMPLETE
 
 CHAT = 4242
@@ -139,6 +141,41 @@ def test_document_where_photo_expected_and_30mb_file_refused_without_download(tm
             await h.send(h.update({"message": user_message(CHAT, document=good)}))
             assert "【填写内容】" in h.last_text(CHAT)
             assert _files(h) == 1
+
+    run(main)
+
+
+def test_phone_mpo_with_a_comment_goes_through_the_same_checks(tmp_path: Path) -> None:
+    """A multi-picture JPEG sent as a file: its first picture is kept, without its comment; sent again
+    after 上一步, it replaces the first one."""
+    from tests.channels.telegram.fake_botapi import user_message
+
+    frames = [Image.new("RGB", (300, 400), c) for c in ((200, 0, 0), (0, 200, 0))]
+    out = io.BytesIO()
+    frames[0].save(out, "MPO", save_all=True, append_images=frames[1:], comment=b"<script>x</script>")
+    data = out.getvalue()
+    assert b"<script>" in data
+
+    async def main() -> None:
+        async with Harness(tmp_path) as h:
+            await h.say(CHAT, f"/start {CAMPAIGN}", *COMPLETE[:-1])
+            h.api.files["mpo"] = data
+            doc = {
+                "file_id": "mpo",
+                "file_unique_id": "m",
+                "file_name": "IMG_1.JPG",
+                "mime_type": "image/jpeg",
+            }
+            message = {"message": user_message(CHAT, document={**doc, "file_size": len(data)})}
+            await h.send(h.update(message))
+            assert "【填写内容】" in h.last_text(CHAT) and _files(h) == 1
+            await h.say(CHAT, "上一步")
+            await h.send(h.update(message))
+            assert "【填写内容】" in h.last_text(CHAT) and _files(h) == 1
+            app = h.app_for(CHAT)
+            stored, mime = h.store.get_file(app.state["answers"]["photo"]["ref"], app.id)  # type: ignore[misc]
+            assert mime == "image/jpeg" and b"<script>" not in stored
+            assert {m for m, _ in jpeg_segments(stored)} <= ALLOWED_JPEG
 
     run(main)
 
