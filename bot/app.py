@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from bot import dashboard
 from bot.channels import telegram
 from bot.channels.webchat import api, pages
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, TooLarge
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
     app.include_router(pages.router)
     app.include_router(telegram.router)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
+    dashboard.install(app)  # /admin: the coordinator side
     app.add_exception_handler(api.ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(TooLarge, _too_large)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]

@@ -80,7 +80,9 @@ class Registry:
     def campaigns_of(self, institution_code: str | None) -> list[Campaign]:
         """The campaigns of one institution (None: every campaign)."""
         return [
-            c for c in self.campaigns.values() if institution_code is None or c.institution_code == institution_code
+            c
+            for c in self.campaigns.values()
+            if institution_code is None or c.institution_code == institution_code
         ]
 
 

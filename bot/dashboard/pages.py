@@ -1,0 +1,321 @@
+"""The coordinator pages under /admin: login, password change, logout, campaigns, applications.
+
+Server-rendered (Jinja2, autoescaped), no JavaScript at all. Every POST passes the Origin/Referer check and
+carries a CSRF token in a hidden field; a page without a live session redirects to the login page; an
+object the user may not see is answered as if it did not exist (404)."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from bot.dashboard import auth, passwords, users, views
+from bot.intake import Intake
+from storage import listing
+from storage.accounts import Session
+from storage.audit import AuditEntry
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_FORM_BYTES = 16 * 1024
+
+
+class LoginRequired(Exception):
+    """No live session: pages redirect to the login page."""
+
+
+class PasswordChangeRequired(Exception):
+    """A one-time password: nothing but the password page until it is changed."""
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+NOT_FOUND = "没有找到，或您没有查看权限。"
+
+
+def secure_headers(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "same-origin"  # forms send Origin (no-referrer would send `null`)
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    return secure_headers(response)
+
+
+def redirect(url: str) -> Response:
+    return secure_headers(RedirectResponse(url, status_code=303))
+
+
+def _intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+# -- who is asking ---------------------------------------------------------------------------
+
+
+class Viewer:
+    def __init__(self, session: Session, session_id: str) -> None:
+        self.session = session
+        self.user = session.user
+        self.session_id = session_id
+        self.csrf = auth.csrf_token(session_id)
+
+
+def any_session(request: Request) -> Viewer:
+    """A live session (sync: FastAPI runs it on a worker thread)."""
+    found = auth.current_session(request)
+    if found is None:
+        raise LoginRequired()
+    return Viewer(*found)
+
+
+def viewer(v: Viewer = Depends(any_session)) -> Viewer:  # noqa: B008
+    """A live session whose password need not be changed first."""
+    if v.user.must_change:
+        raise PasswordChangeRequired()
+    return v
+
+
+def base_context(request: Request, v: Viewer | None) -> dict[str, Any]:
+    registry = _intake(request).registry
+    return {
+        "user": views.user_view(v.user, registry) if v else None,
+        "csrf": v.csrf if v else "",
+    }
+
+
+async def posted(request: Request, expected_csrf: str | None) -> dict[str, str]:
+    """The fields of a POSTed form, after the Origin/Referer and CSRF checks (403 on either)."""
+    if not auth.same_origin(request):
+        raise AdminError(403, "请求来源不正确，已拒绝。请从本站页面重新操作。")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    fields: dict[str, str] | None = None
+    if kind == "application/x-www-form-urlencoded" and len(body) <= MAX_FORM_BYTES:
+        try:
+            raw = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+            fields = {key: _clean(values[0]) for key, values in raw.items()}
+        except (UnicodeDecodeError, ValueError):
+            fields = None
+    if expected_csrf is not None and not auth.csrf_ok(expected_csrf, (fields or {}).get("csrf")):
+        raise AdminError(403, "页面已过期或来源不正确，已拒绝。请刷新页面后重新操作。")
+    if fields is None:
+        raise AdminError(400, "表单格式不正确。")
+    return fields
+
+
+def _clean(text: str) -> str:
+    return "".join(c for c in text if c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cs", "Cn"))
+
+
+# -- login, logout, password -------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
+async def home() -> Response:
+    return redirect("/admin/campaigns")
+
+
+def _login_page(
+    request: Request, error: str | None = None, status: int = 200, username: str = ""
+) -> Response:
+    secret = auth.new_login_secret()
+    context = {**base_context(request, None), "csrf": secret, "error": error, "username": username}
+    response = render(request, "login.html", context, status)
+    auth.set_login_cookie(request, response, secret)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request) -> Response:
+    if await run_in_threadpool(auth.current_session, request) is not None:
+        return redirect("/admin/campaigns")
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    secret = request.cookies.get(auth.LOGIN_COOKIE)
+    if not secret:
+        raise AdminError(403, "登录页面已过期，请刷新后重新登录。")
+    fields = await posted(request, secret)
+    username, password = fields.get("username", "")[:64], fields.get("password", "")[: passwords.MAX_LENGTH]
+    if not username or not password:
+        return _login_page(request, "请输入用户名和密码。", 400, username)
+    accounts = auth.accounts_of(request)
+    result = await run_in_threadpool(auth.log_in, accounts, username, password, auth.client_address(request))
+    if result.session_id is None or result.user is None:
+        return _login_page(request, result.error, 429 if result.locked else 401, username)
+    response = redirect("/admin/password" if result.user.must_change else "/admin/campaigns")
+    auth.set_session_cookie(request, response, result.session_id)
+    response.delete_cookie(auth.LOGIN_COOKIE, path=f"{auth.COOKIE_PATH}/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    found = await run_in_threadpool(auth.current_session, request)
+    if found is None:
+        response = redirect("/admin/login")
+        auth.clear_session_cookie(request, response)
+        return response
+    session, session_id = found
+    await posted(request, auth.csrf_token(session_id))
+    entry = AuditEntry(session.user.username, "logout", None, {"address": auth.client_address(request)})
+    await run_in_threadpool(auth.accounts_of(request).end_session, session_id, entry)
+    response = redirect("/admin/login")
+    auth.clear_session_cookie(request, response)
+    return response
+
+
+@router.get("/password", response_class=HTMLResponse)
+async def password_form(request: Request, v: Viewer = Depends(any_session)) -> Response:  # noqa: B008
+    context = {**base_context(request, v), "forced": v.user.must_change, "error": None}
+    return render(request, "password.html", context)
+
+
+@router.post("/password")
+async def change_password(request: Request, v: Viewer = Depends(any_session)) -> Response:  # noqa: B008
+    fields = await posted(request, v.csrf)
+    accounts = auth.accounts_of(request)
+    current, new, again = fields.get("current", ""), fields.get("new", ""), fields.get("again", "")
+
+    def change() -> str | None:
+        found = accounts.user(v.user.username)
+        if found is None or not passwords.verify(found[1], current[: passwords.MAX_LENGTH]):
+            return "当前密码不正确。"
+        if new != again:
+            return "两次输入的新密码不一致。"
+        if new == current:
+            return "新密码不能与当前密码相同。"
+        try:
+            users.set_password(accounts, v.user.username, new, actor=v.user.username)
+        except users.UserError as exc:
+            return str(exc)
+        return None
+
+    error = await run_in_threadpool(change)
+    if error:
+        context = {**base_context(request, v), "forced": v.user.must_change, "error": error}
+        return render(request, "password.html", context, 400)
+    # Every session of the account ended with the change: this browser continues in a new one.
+    session_id = await run_in_threadpool(accounts.start_session, v.user.id)
+    response = redirect("/admin/campaigns?changed=1")
+    auth.set_session_cookie(request, response, session_id)
+    return response
+
+
+# -- campaigns and applications ----------------------------------------------------------------
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+async def campaigns(request: Request, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    intake = _intake(request)
+    visible = views.visible_campaigns(intake.registry, v.user)
+    counts = await run_in_threadpool(listing.counts, intake.store, [c.id for c in visible])
+    today = intake.clock()
+    rows = [views.campaign_row(intake.registry, c, counts.get(c.id, 0), today) for c in visible]
+    context = {**base_context(request, v), "campaigns": rows, "changed": request.query_params.get("changed")}
+    return render(request, "campaigns.html", context)
+
+
+def _visible_campaign(request: Request, v: Viewer, campaign_id: str) -> Any:
+    for campaign in views.visible_campaigns(_intake(request).registry, v.user):
+        if campaign.id == campaign_id:
+            return campaign
+    raise AdminError(404, NOT_FOUND)
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        number = default
+    return min(max(number, low), high)
+
+
+@router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
+async def applications(request: Request, campaign_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    intake = _intake(request)
+    campaign = _visible_campaign(request, v, campaign_id)
+    size = _int(request.query_params.get("size"), PAGE_SIZE, 10, MAX_PAGE_SIZE)
+    number = _int(request.query_params.get("page"), 1, 1, 1_000_000)
+    found = await run_in_threadpool(listing.page, intake.store, campaign.id, size, (number - 1) * size)
+    program, _ = intake.registry.resolve(campaign.id)
+    pages = max(1, -(-found.total // size))
+    context = {
+        **base_context(request, v),
+        "campaign": views.campaign_row(intake.registry, campaign, found.total, intake.clock()),
+        "rows": [views.application_row(program, app) for app in found.items],
+        "total": found.total,
+        "page": number,
+        "pages": pages,
+        "size": size,
+        "first": (number - 1) * size + 1 if found.items else 0,
+        "last": (number - 1) * size + len(found.items),
+    }
+    return render(request, "applications.html", context)
+
+
+@router.get("/applications/{app_id}", response_class=HTMLResponse)
+async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    intake = _intake(request)
+    visible = views.visible_campaigns(intake.registry, v.user)
+    app = await run_in_threadpool(listing.in_campaigns, intake.store, app_id[:64], [c.id for c in visible])
+    if app is None or app.campaign_id is None:
+        raise AdminError(404, NOT_FOUND)
+    campaign = intake.registry.campaigns[app.campaign_id]
+    program, _ = intake.registry.resolve(campaign.id)
+    context = {
+        **base_context(request, v),
+        "campaign": views.campaign_row(intake.registry, campaign, 0, intake.clock()),
+        "app": views.application_row(program, app),
+    }
+    return render(request, "application.html", context)
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+async def login_required(request: Request, _exc: Exception) -> Response:
+    response = redirect("/admin/login")
+    if request.cookies.get(auth.COOKIE):
+        auth.clear_session_cookie(request, response)
+    return response
+
+
+async def password_change_required(_request: Request, _exc: Exception) -> Response:
+    return redirect("/admin/password")
+
+
+async def admin_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AdminError)
+    context = {"user": None, "csrf": "", "status": exc.status, "message": exc.message}
+    return render(request, "error.html", context, exc.status)
