@@ -274,6 +274,7 @@ async def applications(request: Request, campaign_id: str, v: Viewer = Depends(v
         **base_context(request, v),
         "campaign": views.campaign_row(intake.registry, campaign, found.total, intake.clock()),
         "rows": [views.application_row(program, app) for app in found.items],
+        "name_label": views.name_label(program),
         "total": found.total,
         "page": number,
         "pages": pages,

@@ -64,6 +64,12 @@ def campaign_row(registry: Registry, campaign: Campaign, count: int, today: dt.d
     }
 
 
+def name_label(program: FormProgram) -> str:
+    """The heading of the name column: the form's label of its `name` field (姓名, 评价机构名称, ...)."""
+    info = program.fields.get(NAME_FIELD)
+    return info.title if info is not None and info.group is None else "姓名"
+
+
 def _id_field(program: FormProgram) -> str | None:
     for key, info in program.fields.items():
         if info.group is None and isinstance(info.field, IdNumberField):
