@@ -66,3 +66,21 @@ def in_campaigns(store: Store, app_id: str, campaign_ids: list[str]) -> Applicat
     if app is None or app.campaign_id not in campaign_ids:
         return None
     return app
+
+
+def duplicates(store: Store, app_id: str) -> dict[str, list[str]]:
+    """For each duplicate check (`form.check`), the other live applications sharing the application's key,
+    oldest first: whatever their owners, for the coordinator (the applicant is told about their own only)."""
+    rows = store.read(
+        lambda: store.db.execute(
+            "SELECT mine.check_id, d.app_id FROM duplicate_keys mine JOIN duplicate_keys d "
+            "ON d.check_id = mine.check_id AND d.key_hmac = mine.key_hmac AND d.app_id != mine.app_id "
+            "JOIN applications a ON a.id = d.app_id WHERE mine.app_id = ? AND a.status != 'abandoned' "
+            "ORDER BY a.created_at, a.id",
+            [app_id],
+        ).fetchall()
+    )
+    out: dict[str, list[str]] = {}
+    for check_id, other in rows:
+        out.setdefault(str(check_id), []).append(str(other))
+    return out

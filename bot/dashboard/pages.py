@@ -6,19 +6,20 @@ object the user may not see is answered as if it did not exist (404)."""
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from bot.dashboard import auth, passwords, users, views
+from bot.dashboard import auth, detail, passwords, users, views
 from bot.intake import Intake
-from storage import listing
+from storage import Application, listing
 from storage.accounts import Session
 from storage.audit import AuditEntry
 
@@ -285,21 +286,60 @@ async def applications(request: Request, campaign_id: str, v: Viewer = Depends(v
     return render(request, "applications.html", context)
 
 
+def _campaign_ids(request: Request, v: Viewer) -> set[str]:
+    return {c.id for c in views.visible_campaigns(_intake(request).registry, v.user)}
+
+
+async def _visible_application(request: Request, v: Viewer, app_id: str) -> Application:
+    """The application if the user may see it; 404 otherwise, exactly as for one that does not exist."""
+    visible = sorted(_campaign_ids(request, v))
+    app = await run_in_threadpool(listing.in_campaigns, _intake(request).store, app_id[:64], visible)
+    if app is None or app.campaign_id is None:
+        raise AdminError(404, NOT_FOUND)
+    return app
+
+
 @router.get("/applications/{app_id}", response_class=HTMLResponse)
 async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     intake = _intake(request)
-    visible = views.visible_campaigns(intake.registry, v.user)
-    app = await run_in_threadpool(listing.in_campaigns, intake.store, app_id[:64], [c.id for c in visible])
-    if app is None or app.campaign_id is None:
-        raise AdminError(404, NOT_FOUND)
+    app = await _visible_application(request, v, app_id)
+    assert app.campaign_id is not None
     campaign = intake.registry.campaigns[app.campaign_id]
     program, _ = intake.registry.resolve(campaign.id)
+    today = intake.clock()
     context = {
         **base_context(request, v),
-        "campaign": views.campaign_row(intake.registry, campaign, 0, intake.clock()),
+        "campaign": views.campaign_row(intake.registry, campaign, 0, today),
         "app": views.application_row(program, app),
+        "detail": await run_in_threadpool(detail.detail, intake, app, today, _campaign_ids(request, v)),
     }
     return render(request, "application.html", context)
+
+
+@router.get("/applications/{app_id}/documents/{doc_id}")
+async def document(request: Request, app_id: str, doc_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """A generated document (.docx, with the full ID number in it): audit-logged."""
+    intake = _intake(request)
+    app = await _visible_application(request, v, app_id)
+    if app.status != "complete":
+        raise AdminError(404, NOT_FOUND)
+    futures = await run_in_threadpool(intake.pending_documents, app, None, doc_id[:64])
+    if not futures:
+        raise AdminError(404, NOT_FOUND)
+    doc = await asyncio.shield(asyncio.wrap_future(futures[0]))
+    entry = AuditEntry(v.user.username, "document_downloaded", app.id, {"document": doc.id})
+    await run_in_threadpool(auth.accounts_of(request).audit, entry)
+    response = Response(
+        doc.data,
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": attachment(doc.filename)},
+    )
+    return secure_headers(response)
+
+
+def attachment(filename: str) -> str:
+    suffix = "." + filename.rsplit(".", 1)[1] if "." in filename else ""
+    return f"attachment; filename=\"download{suffix}\"; filename*=UTF-8''{quote(filename)}"
 
 
 # -- errors ---------------------------------------------------------------------------------------

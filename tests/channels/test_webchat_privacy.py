@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.ratelimit import Limiter
 from bot.settings import ROOT, Settings, SettingsError, public_url
+from tests.aio import run
 from tests.engine.transcript import COMPLETE
 
 TODAY = dt.date(2023, 9, 20)
@@ -167,7 +168,9 @@ def test_api_responses_are_not_cached(client: TestClient) -> None:
 def test_parallel_wrong_codes_are_limited_exactly(tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path, resume_failures=10), clock=lambda: TODAY)
 
-    async def burst() -> list[int]:
+    statuses: list[int] = []
+
+    async def burst() -> None:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
@@ -175,9 +178,9 @@ def test_parallel_wrong_codes_are_limited_exactly(tmp_path: Path) -> None:
                 responses = await asyncio.gather(
                     *(c.post("/api/sessions/resume", json={"code": code}) for code in codes)
                 )
-                return [r.status_code for r in responses]
+                statuses.extend(r.status_code for r in responses)
 
-    statuses = asyncio.run(burst())
+    run(burst)
     assert statuses.count(404) == 10 and statuses.count(429) == 20, statuses
 
 
