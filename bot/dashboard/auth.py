@@ -140,12 +140,14 @@ class LoginResult:
 WRONG = "用户名或密码不正确。"
 
 
-def log_in(accounts: Accounts, username: str, password: str, address: str) -> LoginResult:
-    """Check a login; the attempt is counted (per account and per address) before the password is checked.
-    Logged and audit-logged; neither the password nor the session id is written anywhere."""
+def check_password(
+    accounts: Accounts, username: str, password: str, address: str, failure: str = "login_failed"
+) -> tuple[User | None, LoginResult | None]:
+    """The account if `password` is its password; otherwise why not. The attempt is counted (per account
+    and per address) before the password is checked; failures and locks are logged and audit-logged
+    (`failure` names the audit action); neither the password nor a session id is written anywhere."""
     name = users.normalize(username)[:64]
-    keys = [f"user:{name}", f"addr:{address}"]
-    attempt = accounts.begin_attempt(keys, MAX_FAILURES, WINDOW_S)
+    attempt = accounts.begin_attempt([f"user:{name}", f"addr:{address}"], MAX_FAILURES, WINDOW_S)
     found = accounts.user(name)
     known = found[0].username if found else None
     if attempt.id is None:
@@ -153,12 +155,9 @@ def log_in(accounts: Accounts, username: str, password: str, address: str) -> Lo
         which = "account" if (attempt.locked_key or "").startswith("user:") else "address"
         log.warning(
             "admin login refused: %s locked for %ss (user %s, from %s)",
-            which,
-            attempt.locked_for,
-            known,
-            address,
-        )
-        return LoginResult(error=f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。", locked=True)
+            which, attempt.locked_for, known, address,
+        )  # fmt: skip
+        return None, LoginResult(error=f"失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。", locked=True)
     if found is None or found[0].disabled:
         passwords.verify_nobody(password)
         ok = False
@@ -166,10 +165,8 @@ def log_in(accounts: Accounts, username: str, password: str, address: str) -> Lo
         ok = passwords.verify(found[1], password)
     if not ok or found is None:
         locked = accounts.attempt_failed(attempt, MAX_FAILURES, WINDOW_S)
-        accounts.audit(
-            AuditEntry(known, "login_failed", known, {"address": address, "known": found is not None})
-        )
-        log.warning("admin login failed (user %s, from %s)", known or "unknown", address)
+        accounts.audit(AuditEntry(known, failure, known, {"address": address, "known": found is not None}))
+        log.warning("admin %s (user %s, from %s)", failure.replace("_", " "), known or "unknown", address)
         for key in locked:
             what = "account" if key.startswith("user:") else "address"
             accounts.audit(AuditEntry(known, "login_locked", known, {"address": address, "locked": what}))
@@ -177,11 +174,18 @@ def log_in(accounts: Accounts, username: str, password: str, address: str) -> Lo
                 "admin login locked: %s after %s failures, %s minutes (user %s, from %s)",
                 what, MAX_FAILURES, WINDOW_S // 60, known or "unknown", address,
             )  # fmt: skip
-        return LoginResult(error=WRONG)
-    user = found[0]
+        return None, LoginResult(error=WRONG)
     accounts.attempt_succeeded(attempt)
     if passwords.needs_rehash(found[1]):
-        accounts.set_password(user.id, passwords.hash_password(password), user.must_change)
+        accounts.set_password(found[0].id, passwords.hash_password(password), found[0].must_change)
+    return found[0], None
+
+
+def log_in(accounts: Accounts, username: str, password: str, address: str) -> LoginResult:
+    """Check a login (see `check_password`) and start a new session."""
+    user, refused = check_password(accounts, username, password, address)
+    if user is None:
+        return refused or LoginResult(error=WRONG)
     session_id = accounts.start_session(
         user.id, AuditEntry(user.username, "login_ok", None, {"address": address})
     )

@@ -207,15 +207,19 @@ async def change_password(request: Request, v: Viewer = Depends(any_session)) ->
     fields = await posted(request, v.csrf)
     accounts = auth.accounts_of(request)
     current, new, again = fields.get("current", ""), fields.get("new", ""), fields.get("again", "")
+    address = auth.client_address(request)
 
     def change() -> str | None:
-        found = accounts.user(v.user.username)
-        if found is None or not passwords.verify(found[1], current[: passwords.MAX_LENGTH]):
-            return "当前密码不正确。"
         if new != again:
             return "两次输入的新密码不一致。"
         if new == current:
             return "新密码不能与当前密码相同。"
+        # Counted like a login: a session left open must not let anyone try passwords without limit.
+        user, refused = auth.check_password(
+            accounts, v.user.username, current[: passwords.MAX_LENGTH], address, "password_check_failed"
+        )
+        if user is None:
+            return "当前密码不正确。" if refused is None or not refused.locked else refused.error
         try:
             users.set_password(accounts, v.user.username, new, actor=v.user.username)
         except users.UserError as exc:

@@ -170,7 +170,7 @@ def test_one_time_password_must_be_changed_first(client: TestClient) -> None:
     assert login(client, "xiong", one_time).status_code == 401  # the one-time password is gone
     assert login(client, "xiong", new).headers["location"] == "/admin/campaigns"
     actions = [a for a, *_ in audit_actions(client)]
-    assert actions[:3] == ["user_added", "login_ok", "password_changed"]
+    assert actions[:4] == ["user_added", "login_ok", "password_check_failed", "password_changed"]
 
 
 def test_password_change_ends_other_sessions(client: TestClient, settings: object) -> None:

@@ -107,3 +107,28 @@ def test_locks_are_kept_in_the_database(client: TestClient, clock: Clock) -> Non
 
     fresh = Accounts(client.app.state.intake.store, clock)  # type: ignore[attr-defined]
     assert auth.log_in(fresh, "jiang", PASSWORD, "192.0.2.1").locked
+
+
+def test_password_page_guesses_are_counted_too(client: TestClient) -> None:
+    """A session left open must not let anyone try current passwords without limit."""
+    from tests.dashboard.conftest import ORIGIN, logged_in
+
+    make_user(client, "jiang")
+    csrf = logged_in(client, "jiang")
+    new = "a brand new password"
+    for n in range(10):
+        response = client.post(
+            "/admin/password",
+            data={"csrf": csrf, "current": f"guess {n}", "new": new, "again": new},
+            headers={"Origin": ORIGIN},
+        )
+        assert response.status_code == 400 and "当前密码不正确" in response.text
+    right = client.post(
+        "/admin/password",
+        data={"csrf": csrf, "current": PASSWORD, "new": new, "again": new},
+        headers={"Origin": ORIGIN},
+    )
+    assert right.status_code == 400 and "已暂时锁定" in right.text
+    actions = [a for a, *_ in audit_actions(client)]
+    assert actions.count("password_check_failed") == 10 and "login_locked" in actions
+    assert "password_changed" not in actions
