@@ -8,13 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.dashboard.views import local_time
+from bot.engine.commands import COMMAND_WORDS
 from bot.engine.duplicates import check_key
+from bot.engine.program import FormProgram
 from bot.engine.review import summary
+from bot.engine.spec import FileField, ImageField
 from bot.engine.text import fill
 from bot.intake import Intake
-from storage import Application, listing
+from storage import Application, Event, listing
 
 OUTCOME_NAMES = {"ineligible": "不符合条件", "warning": "提示", "info": "说明"}
+FILE_TYPES = {"image/jpeg", "image/png", "application/pdf"}  # what uploads can be (checked by content)
+CHANNELS = {"web": "网页", "telegram": "Telegram", "cli": "命令行"}
 
 
 def detail(intake: Intake, app: Application, today: dt.date, campaign_ids: set[str]) -> dict[str, Any]:
@@ -39,6 +45,7 @@ def detail(intake: Intake, app: Application, today: dt.date, campaign_ids: set[s
                 }
             )
     complete = app.status == "complete"
+    checklist = intake.checklist(app.id, today).as_dict() if complete else None
     return {
         "form_title": program.spec.title,
         "sections": summary(program, answers, ev),
@@ -53,4 +60,56 @@ def detail(intake: Intake, app: Application, today: dt.date, campaign_ids: set[s
             {"id": doc_id, "title": title, "filename": filename}
             for doc_id, title, filename in (intake.document_names(app.id, today) if complete else [])
         ],
+        "files": files(program, answers),
+        "checklist": checklist,
+        "timeline": timeline(intake.store.events(app.id)),
     }
+
+
+def files(program: FormProgram, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The photo and uploads among the answers (also in repeat groups), in form order."""
+    out: list[dict[str, Any]] = []
+    for info in program.fields.values():
+        if not isinstance(info.field, ImageField | FileField):
+            continue
+        if info.group is None:
+            found = [(info.title, answers.get(info.key))]
+        else:
+            rows = answers.get(info.group) or []
+            found = [(f"{info.title}（第{n}条）", row.get(info.id)) for n, row in enumerate(rows, 1)]
+        for label, value in found:
+            if isinstance(value, dict) and value.get("ref") and value.get("mime") in FILE_TYPES:
+                mime = str(value["mime"])
+                out.append(
+                    {
+                        "label": label,
+                        "ref": str(value["ref"]),
+                        "image": mime.startswith("image/"),
+                        "size_kb": max(1, int(value.get("size") or 0) // 1024),
+                    }
+                )
+    return out
+
+
+def refs(program: FormProgram, answers: dict[str, Any]) -> set[str]:
+    return {f["ref"] for f in files(program, answers)}
+
+
+def timeline(events: list[Event]) -> list[dict[str, str]]:
+    """What happened, without what was typed (it may hold ID numbers): when, where, what kind of input."""
+    out = []
+    for event in events:
+        kind = event.payload.get("type", event.kind)
+        if kind == "start":
+            what = "开始填写"
+        elif kind == "command":
+            name = str(event.payload.get("name", ""))
+            what = f"命令：{COMMAND_WORDS.get(name, name)}"
+        elif kind == "file":
+            what = "上传文件" if event.accepted else "上传文件（未通过检查）"
+        else:
+            what = "回答" if event.accepted else "回答（未接受：格式不对、重复或只是查看）"
+        out.append(
+            {"at": local_time(event.at), "channel": CHANNELS.get(event.channel, event.channel), "what": what}
+        )
+    return out

@@ -341,6 +341,30 @@ async def document(request: Request, app_id: str, doc_id: str, v: Viewer = Depen
     return secure_headers(response)
 
 
+@router.get("/applications/{app_id}/files/{ref}")
+async def file(request: Request, app_id: str, ref: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """An applicant's photo or upload (shown inline when an image): only a file the application's answers
+    name, of an application the user may see; audit-logged."""
+    intake = _intake(request)
+    app = await _visible_application(request, v, app_id)
+    program, _ = intake.program_for(app)
+    if ref not in detail.refs(program, app.state.get("answers") or {}):
+        raise AdminError(404, NOT_FOUND)
+    found = await run_in_threadpool(intake.store.get_file, ref, app.id)
+    if found is None or found[1] not in detail.FILE_TYPES:
+        raise AdminError(404, NOT_FOUND)
+    data, mime = found
+    entry = AuditEntry(v.user.username, "file_viewed", app.id, {"file": ref})
+    await run_in_threadpool(auth.accounts_of(request).audit, entry)
+    name = (
+        "照片" + (".png" if mime == "image/png" else ".jpg") if mime.startswith("image/") else "上传文件.pdf"
+    )
+    disposition = (
+        attachment(name).replace("attachment", "inline", 1) if mime.startswith("image/") else attachment(name)
+    )
+    return secure_headers(Response(data, media_type=mime, headers={"Content-Disposition": disposition}))
+
+
 def attachment(filename: str) -> str:
     suffix = "." + filename.rsplit(".", 1)[1] if "." in filename else ""
     return f"attachment; filename=\"download{suffix}\"; filename*=UTF-8''{quote(filename)}"

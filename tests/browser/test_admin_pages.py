@@ -3,14 +3,17 @@ application made through the chat API; a hostile name stays text; screenshots at
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from bot.app import create_app
@@ -52,16 +55,27 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     thread.join(timeout=10)
 
 
-def chat(base: str, campaign: str, *texts: str) -> dict[str, object]:
+def chat(base: str, campaign: str, *texts: str, photo: bool = False) -> dict[str, Any]:
+    """A new application through the chat API: the answers, then (with `photo`) a JPEG upload and 确认."""
     with httpx.Client(base_url=base, timeout=30) as http:
         started = http.post("/api/sessions", json={"campaign": campaign})
         assert started.status_code == 201, started.text
         headers = {"Authorization": f"Bearer {started.json()['token']}"}
-        body: dict[str, object] = {}
+        body: dict[str, Any] = {}
         for text in texts:
             response = http.post("/api/session/messages", headers=headers, json={"text": text})
             assert response.status_code == 200, response.text
             body = response.json()
+        if photo:
+            image = io.BytesIO()
+            Image.new("RGB", (300, 400), (30, 120, 200)).save(image, "JPEG")
+            uploaded = http.put(
+                "/api/session/upload",
+                content=image.getvalue(),
+                headers={**headers, "Content-Type": "image/jpeg", "X-Filename": "photo.jpg"},
+            )
+            assert uploaded.status_code == 200, uploaded.text
+            body = http.post("/api/session/messages", headers=headers, json={"text": "确认"}).json()
         return body
 
 
@@ -84,8 +98,8 @@ def test_coordinator_logs_in_and_sees_the_application(
     admin_server: tuple[str, Path], browser: Browser, artifacts: Path
 ) -> None:
     base, data = admin_server
-    done = chat(base, "cq_hgzy_2023", *COMPLETE, "确认")
-    assert done["state"]["status"] == "complete"  # type: ignore[index]
+    done = chat(base, "cq_hgzy_2023", *COMPLETE[:-1], photo=True)
+    assert done["state"]["status"] == "complete"
     chat(base, "cq_hgzy_2023", "工程技术", "是", "是", "中级")
     chat(base, "cq_hgzy_2023")  # opened, never answered: not listed
     add_account(data, "jiang", "coordinator", "cq-hgzy")
@@ -116,6 +130,10 @@ def test_coordinator_logs_in_and_sees_the_application(
         page.screenshot(path=str(artifacts / f"admin-03-applications-{tag}.png"), full_page=True)
         complete.locator("a").click()
         expect(page.locator("h1")).to_have_text("张三")
+        photo = page.locator(".files img")
+        expect(photo).to_have_count(1)
+        photo.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelector('.files img').naturalWidth > 0")
         page.screenshot(path=str(artifacts / f"admin-04-application-{tag}.png"), full_page=True)
         if tag == "phone":  # the header wraps on a phone; the logout button must still be reachable
             expect(page.locator("button", has_text="退出")).to_be_visible()

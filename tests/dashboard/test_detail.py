@@ -93,3 +93,57 @@ def test_unfinished_application_has_no_document(client: TestClient) -> None:
     logged_in(client, "jiang")
     app_id = only_app(client)
     assert client.get(f"/admin/applications/{app_id}/documents/application").status_code == 404
+
+
+def photo_jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (300, 400), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_photo_checklist_and_timeline(client: TestClient) -> None:
+    token = start(client)
+    say(client, token, *COMPLETE[:-1])
+    upload = client.put(
+        "/api/session/upload",
+        content=photo_jpeg(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg", "X-Filename": "me.jpg"},
+    )
+    assert upload.status_code == 200, upload.text
+    assert say(client, token, "确认")["state"]["status"] == "complete"
+    other = start(client)  # a second application with a photo of its own
+    say(client, other, *COMPLETE[:-1])
+    client.put(
+        "/api/session/upload",
+        content=photo_jpeg(),
+        headers={"Authorization": f"Bearer {other}", "Content-Type": "image/jpeg", "X-Filename": "x.jpg"},
+    )
+    make_user(client, "jiang")
+    logged_in(client, "jiang")
+    ids = app_ids(client.get("/admin/campaigns/cq_hgzy_2023").text)
+    pages = {app_id: client.get(f"/admin/applications/{app_id}").text for app_id in ids}
+    done_id = next(i for i, text in pages.items() if "已生成" in text)
+    other_id = next(i for i in ids if i != done_id)
+    text = pages[done_id]
+    marker = f'<img src="/admin/applications/{done_id}/files/'
+    assert marker in text
+    ref = text.split(marker, 1)[1].split('"', 1)[0]
+    image = client.get(f"/admin/applications/{done_id}/files/{ref}")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert image.content[:2] == b"\xff\xd8" and image.headers["cache-control"] == "no-store"
+    assert audit_actions(client)[-1][:3] == ("file_viewed", "jiang", done_id)
+    # a file is reached only through the application whose answers name it
+    assert client.get(f"/admin/applications/{other_id}/files/{ref}").status_code == 404
+    assert client.get(f"/admin/applications/{done_id}/files/{'0' * 32}").status_code == 404
+    # the checklist the applicant received, and a timeline without what was typed
+    assert "申报人收到的提交清单" in text and "顺丰" in text
+    timeline = text.split('class="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert "开始填写" in timeline and "上传文件" in timeline and "回答" in timeline
+    assert "张三" not in timeline and "123X" not in timeline and "工程技术" not in timeline
+    # another institution: 404 for the photo too
+    make_user(client, "zhongxin", institution="cq-zjzx")
+    stranger = TestClient(client.app, base_url=ORIGIN, follow_redirects=False)
+    logged_in(stranger, "zhongxin")
+    assert stranger.get(f"/admin/applications/{done_id}/files/{ref}").status_code == 404
