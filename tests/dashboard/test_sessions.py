@@ -188,3 +188,26 @@ def test_password_change_ends_other_sessions(client: TestClient, settings: objec
     assert done.status_code == 303
     assert client.get("/admin/campaigns").status_code == 200
     assert other.get("/admin/campaigns").headers["location"] == "/admin/login"
+
+
+def test_cookie_is_secure_when_a_trusted_proxy_forwarded_https(settings: object, clock: Clock) -> None:
+    from dataclasses import replace
+
+    from bot.app import create_app
+    from tests.dashboard.conftest import TODAY
+
+    app = create_app(replace(settings, forwarded_allow_ips="*"), clock=lambda: TODAY)  # type: ignore[type-var]
+    app.state.admin_clock = clock
+    with TestClient(app, base_url=ORIGIN, follow_redirects=False) as c:
+        make_user(c, "jiang")
+        proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.9"}
+        form = c.get("/admin/login", headers=proxied)
+        assert "Secure" in form.headers["set-cookie"]
+        secret = form.headers["set-cookie"].split(";")[0]  # a Secure cookie: httpx keeps it off plain http
+        response = c.post(
+            "/admin/login",
+            data={"csrf": csrf_of(form), "username": "jiang", "password": PASSWORD},
+            headers={**proxied, "Origin": "https://testserver", "Cookie": secret},
+        )
+        assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]
+        assert '"address":"198.51.100.9"' in audit_actions(c)[-1][3]  # the client as the proxy forwarded it
