@@ -13,6 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from bot import dashboard
 from bot.channels import telegram
 from bot.channels.webchat import api, pages
 from bot.intake import Intake
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
     app.include_router(pages.router)
     app.include_router(telegram.router)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
+    dashboard.install(app)  # /admin: the coordinator side
     errors.install_handlers(app)
     app.add_middleware(BodyLimit)  # innermost: bodies capped by the bytes read (bot/web/bodies.py)
     app.add_middleware(errors.Errors)  # request ids, the JSON error shape, 500/507 (bot/web/errors.py)
@@ -75,7 +77,7 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         docs = path == "/docs" or path.startswith("/openapi")
-        private = path.startswith(("/api/", "/telegram/"))
+        private = path.startswith(("/api/", "/telegram/", "/admin"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -84,7 +86,7 @@ class SecurityHeaders:
                 out.setdefault("Referrer-Policy", "no-referrer")
                 if not docs:
                     out.setdefault("Content-Security-Policy", pages.CSP + "; frame-ancestors 'self'")
-                if private:  # applicants' answers, documents, tokens: kept by no cache
+                if private:  # answers, documents, tokens, coordinators' pages: kept by no cache
                     out["Cache-Control"] = "no-store"
             await send(message)
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot.dashboard import cli as dashboard_cli
 from bot.engine.yamlsource import SpecErrors, read
 from bot.registry import Registry, UnknownTarget
 from bot.settings import ROOT, Settings, SettingsError, public_url
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, help="场景文件或目录（默认 tests/scenarios/）", metavar="PATH"
     )
     test_forms.add_argument("-q", "--quiet", action="store_true", help="只列出不通过的场景")
+    dashboard_cli.add_parsers(sub)  # user, audit: the coordinator side (bot/dashboard/cli.py)
     return parser
 
 
@@ -113,6 +115,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _backup(settings, args.out)
     if args.command == "key":
         return _key(settings, args)
+    if args.command in ("user", "audit"):
+        return dashboard_cli.run(args, settings)
     if args.command == "lint":
         return _lint(settings, args.paths or [settings.forms_dir])
     if args.command == "schema":

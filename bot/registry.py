@@ -49,6 +49,7 @@ class Registry:
                     SpecError(where, f"form: {campaign.form!r} 不存在；已有表单：{', '.join(registry.forms)}")
                 )
             registry.campaigns[campaign.id] = campaign
+        errors += _institution_conflicts(registry.campaigns, forms_dir / "campaigns")
         holidays = forms_dir / "calendar" / "holidays.yaml"
         if holidays.is_file():
             registry.calendar = WorkCalendar.from_file(holidays)
@@ -71,3 +72,36 @@ class Registry:
 
     def template(self, name: str) -> Path:
         return self.templates_dir / name
+
+    def institutions(self) -> dict[str, str]:
+        """Institution code → name, from the campaigns that declare `institution_code`."""
+        return {c.institution_code: c.institution for c in self.campaigns.values() if c.institution_code}
+
+    def campaigns_of(self, institution_code: str | None) -> list[Campaign]:
+        """The campaigns of one institution (None: every campaign)."""
+        return [
+            c
+            for c in self.campaigns.values()
+            if institution_code is None or c.institution_code == institution_code
+        ]
+
+
+def _institution_conflicts(campaigns: dict[str, Campaign], folder: Path) -> list[SpecError]:
+    """One institution code names one institution: two campaigns with the same code and different names
+    are an error (a coordinator's account would see both)."""
+    names: dict[str, tuple[str, str]] = {}
+    errors: list[SpecError] = []
+    for campaign in campaigns.values():
+        code = campaign.institution_code
+        if code is None:
+            continue
+        first = names.setdefault(code, (campaign.id, campaign.institution))
+        if first[1] != campaign.institution:
+            errors.append(
+                SpecError(
+                    Where(str(folder / f"{campaign.id}.yaml"), 1, 1),
+                    f"institution_code: {code!r} 在批次 {first[0]} 中是“{first[1]}”，这里的 institution 是"
+                    f"“{campaign.institution}”：同一代码只能对应同一机构，请统一名称或换一个代码",
+                )
+            )
+    return errors

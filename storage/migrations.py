@@ -151,6 +151,65 @@ ALTER TABLE session_tokens ADD COLUMN last_used_at TEXT;
 UPDATE session_tokens SET last_used_at = created_at;
 """
 
+# Coordinator side (bot/dashboard/, storage/accounts.py, storage/audit.py): accounts with a role and an
+# institution code, server-side sessions (only a hash of the session id), failed-login counters and locks,
+# and the append-only audit log whose rows are chained by sha256.
+ACCOUNTS_AND_AUDIT = """
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    institution_code TEXT,
+    password_hash TEXT NOT NULL,
+    must_change INTEGER NOT NULL DEFAULT 0,
+    disabled_at TEXT,
+    created_at TEXT NOT NULL,
+    password_changed_at TEXT NOT NULL
+);
+
+CREATE TABLE admin_sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+);
+CREATE INDEX admin_sessions_user ON admin_sessions (user_id);
+
+CREATE TABLE login_attempts (
+    attempt_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (attempt_id, key)
+);
+CREATE INDEX login_attempts_key ON login_attempts (key, at);
+CREATE INDEX login_attempts_at ON login_attempts (at);
+
+CREATE TABLE login_locks (
+    key TEXT PRIMARY KEY,
+    locked_at TEXT NOT NULL,
+    until TEXT NOT NULL
+);
+
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed');
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
@@ -158,6 +217,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "blind-indexed keys of the forms' duplicate checks", DUPLICATE_KEYS),
     Migration(5, "fingerprints of the encryption and MAC keys", KEY_FINGERPRINTS),
     Migration(7, "application owners; session tokens expire after inactivity", OWNERS_AND_TOKEN_USE),
+    Migration(8, "coordinator accounts, sessions, login throttling, audit log", ACCOUNTS_AND_AUDIT),
 )
 
 _LEDGER = """

@@ -11,6 +11,7 @@ import fcntl
 import hmac
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,19 +135,40 @@ def _has_content(db_path: Path) -> bool:
     return db_path.exists() and db_path.stat().st_size > 0
 
 
+BUSY_TRIES = 50  # a database locked by another process starting at the same moment: wait, then say so
+BUSY_PAUSE_S = 0.1
+
+
+def _busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock (setting WAL mode does not wait
+    for it); the file is not damaged."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
 def _connect(db_path: Path) -> Database:
-    try:
-        return Database(connect(db_path))
-    except (sqlite3.DatabaseError, DatabaseSetupError) as exc:
-        raise _damaged(db_path, str(exc)) from exc
+    for attempt in range(BUSY_TRIES):
+        try:
+            return Database(connect(db_path))
+        except (sqlite3.DatabaseError, DatabaseSetupError) as exc:
+            if _busy(exc) and attempt < BUSY_TRIES - 1:
+                time.sleep(BUSY_PAUSE_S)
+                continue
+            raise (_in_use(db_path) if _busy(exc) else _damaged(db_path, str(exc))) from exc
+    raise AssertionError("unreachable")
 
 
 def check_integrity(db: Database, db_path: Path) -> None:
     """`PRAGMA quick_check`: the b-trees and pages are sound (O(file size); run once at start)."""
-    try:
-        rows = db.execute("PRAGMA quick_check").fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise _damaged(db_path, str(exc)) from exc
+    for attempt in range(BUSY_TRIES):
+        try:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+            break
+        except sqlite3.DatabaseError as exc:
+            if _busy(exc) and attempt < BUSY_TRIES - 1:
+                time.sleep(BUSY_PAUSE_S)
+                continue
+            raise (_in_use(db_path) if _busy(exc) else _damaged(db_path, str(exc))) from exc
     problems = [str(r[0]) for r in rows if r[0] != "ok"]
     if problems:
         raise _damaged(db_path, "; ".join(problems[:3]))
@@ -306,6 +328,14 @@ def _key_gone(db: Database, db_path: Path, key_path: Path) -> StartupError:
         "或把 SHENBAO_KEY_FILE 设为密钥文件所在的路径。",
         f"the key file {key_path} is missing but {db_path} holds data encrypted under it: restore the key "
         "file from the backup taken with the database, or set SHENBAO_KEY_FILE to where it is",
+    )
+
+
+def _in_use(db_path: Path) -> StartupError:
+    return _refuse(
+        f"数据库 {db_path} 一直被其他进程锁定。请稍后再试；如果没有其他 shenbao 进程在运行，"
+        "请检查是否有别的程序打开了它。",
+        f"the database {db_path} stayed locked by another process: try again later",
     )
 
 

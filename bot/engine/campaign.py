@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import Field, PrivateAttr
 
 from bot.engine.spec import Ident, Strict
+
+# The institution's short code: what a coordinator's account names (`shenbao user add --institution`).
+InstitutionCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,31}$")]
 
 
 class Contact(Strict):
@@ -33,6 +37,7 @@ class Campaign(Strict):
     form: Ident
     title: str
     institution: str
+    institution_code: InstitutionCode | None = None
     deadline: dt.date
     deadline_note: str | None = None
     milestones: list[Milestone] = Field(default_factory=list)

@@ -227,3 +227,37 @@ def test_concurrent_first_starts_agree_on_one_key(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert len(prints) == 8 and all(p == prints[0] for p in prints)
+
+
+def test_a_locked_database_is_waited_for_then_called_locked_not_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting while another process holds the lock (setting WAL mode does not wait for it) is not damage:
+    the start waits and tries again, and if the lock stays, says the file is in use."""
+    from storage import startup
+
+    data = tmp_path / "data"
+    with Store(data):
+        pass
+    real = startup.connect
+    failures = [2]
+
+    def flaky(path: Path) -> sqlite3.Connection:
+        if failures[0]:
+            failures[0] -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return real(path)
+
+    monkeypatch.setattr(startup, "connect", flaky)
+    monkeypatch.setattr(startup, "BUSY_PAUSE_S", 0.01)
+    with Store(data):
+        pass
+    assert failures == [0]
+
+    def locked(_path: Path) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(startup, "connect", locked)
+    with pytest.raises(StartupError) as refused:
+        Store(data)
+    assert "锁定" in str(refused.value) and "损坏" not in str(refused.value)

@@ -1,0 +1,390 @@
+"""The coordinator pages under /admin: login, password change, logout, campaigns, applications.
+
+Server-rendered (Jinja2, autoescaped), no JavaScript at all. Every POST passes the Origin/Referer check and
+carries a CSRF token in a hidden field; a page without a live session redirects to the login page; an
+object the user may not see is answered as if it did not exist (404)."""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from bot.dashboard import auth, detail, passwords, users, views
+from bot.intake import Intake
+from storage import Application, listing
+from storage.accounts import Session
+from storage.audit import AuditEntry
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_FORM_BYTES = 16 * 1024
+
+
+class LoginRequired(Exception):
+    """No live session: pages redirect to the login page."""
+
+
+class PasswordChangeRequired(Exception):
+    """A one-time password: nothing but the password page until it is changed."""
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+NOT_FOUND = "没有找到，或您没有查看权限。"
+
+
+def secure_headers(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "same-origin"  # forms send Origin (no-referrer would send `null`)
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    return secure_headers(response)
+
+
+def redirect(url: str) -> Response:
+    return secure_headers(RedirectResponse(url, status_code=303))
+
+
+def _intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+# -- who is asking ---------------------------------------------------------------------------
+
+
+class Viewer:
+    def __init__(self, session: Session, session_id: str) -> None:
+        self.session = session
+        self.user = session.user
+        self.session_id = session_id
+        self.csrf = auth.csrf_token(session_id)
+
+
+def any_session(request: Request) -> Viewer:
+    """A live session (sync: FastAPI runs it on a worker thread)."""
+    found = auth.current_session(request)
+    if found is None:
+        raise LoginRequired()
+    return Viewer(*found)
+
+
+def viewer(v: Viewer = Depends(any_session)) -> Viewer:  # noqa: B008
+    """A live session whose password need not be changed first."""
+    if v.user.must_change:
+        raise PasswordChangeRequired()
+    return v
+
+
+def base_context(request: Request, v: Viewer | None) -> dict[str, Any]:
+    registry = _intake(request).registry
+    return {
+        "user": views.user_view(v.user, registry) if v else None,
+        "csrf": v.csrf if v else "",
+    }
+
+
+async def posted(request: Request, expected_csrf: str | None) -> dict[str, str]:
+    """The fields of a POSTed form, after the Origin/Referer and CSRF checks (403 on either)."""
+    if not auth.same_origin(request):
+        raise AdminError(403, "请求来源不正确，已拒绝。请从本站页面重新操作。")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    fields: dict[str, str] | None = None
+    if kind == "application/x-www-form-urlencoded" and len(body) <= MAX_FORM_BYTES:
+        try:
+            raw = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+            fields = {key: _clean(values[0]) for key, values in raw.items()}
+        except (UnicodeDecodeError, ValueError):
+            fields = None
+    if expected_csrf is not None and not auth.csrf_ok(expected_csrf, (fields or {}).get("csrf")):
+        raise AdminError(403, "页面已过期或来源不正确，已拒绝。请刷新页面后重新操作。")
+    if fields is None:
+        raise AdminError(400, "表单格式不正确。")
+    return fields
+
+
+def _clean(text: str) -> str:
+    return "".join(c for c in text if c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cs", "Cn"))
+
+
+# -- login, logout, password -------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
+async def home() -> Response:
+    return redirect("/admin/campaigns")
+
+
+def _login_page(
+    request: Request, error: str | None = None, status: int = 200, username: str = ""
+) -> Response:
+    secret = auth.new_login_secret()
+    context = {**base_context(request, None), "csrf": secret, "error": error, "username": username}
+    response = render(request, "login.html", context, status)
+    auth.set_login_cookie(request, response, secret)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request) -> Response:
+    if await run_in_threadpool(auth.current_session, request) is not None:
+        return redirect("/admin/campaigns")
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    secret = request.cookies.get(auth.LOGIN_COOKIE)
+    if not secret:
+        raise AdminError(403, "登录页面已过期，请刷新后重新登录。")
+    fields = await posted(request, secret)
+    username, password = fields.get("username", "")[:64], fields.get("password", "")[: passwords.MAX_LENGTH]
+    if not username or not password:
+        return _login_page(request, "请输入用户名和密码。", 400, username)
+    accounts = auth.accounts_of(request)
+    result = await run_in_threadpool(auth.log_in, accounts, username, password, auth.client_address(request))
+    if result.session_id is None or result.user is None:
+        return _login_page(request, result.error, 429 if result.locked else 401, username)
+    response = redirect("/admin/password" if result.user.must_change else "/admin/campaigns")
+    auth.set_session_cookie(request, response, result.session_id)
+    response.delete_cookie(auth.LOGIN_COOKIE, path=f"{auth.COOKIE_PATH}/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    found = await run_in_threadpool(auth.current_session, request)
+    if found is None:
+        response = redirect("/admin/login")
+        auth.clear_session_cookie(request, response)
+        return response
+    session, session_id = found
+    await posted(request, auth.csrf_token(session_id))
+    entry = AuditEntry(session.user.username, "logout", None, {"address": auth.client_address(request)})
+    await run_in_threadpool(auth.accounts_of(request).end_session, session_id, entry)
+    response = redirect("/admin/login")
+    auth.clear_session_cookie(request, response)
+    return response
+
+
+@router.get("/password", response_class=HTMLResponse)
+async def password_form(request: Request, v: Viewer = Depends(any_session)) -> Response:  # noqa: B008
+    context = {**base_context(request, v), "forced": v.user.must_change, "error": None}
+    return render(request, "password.html", context)
+
+
+@router.post("/password")
+async def change_password(request: Request, v: Viewer = Depends(any_session)) -> Response:  # noqa: B008
+    fields = await posted(request, v.csrf)
+    accounts = auth.accounts_of(request)
+    current, new, again = fields.get("current", ""), fields.get("new", ""), fields.get("again", "")
+    address = auth.client_address(request)
+
+    def change() -> str | None:
+        if new != again:
+            return "两次输入的新密码不一致。"
+        if new == current:
+            return "新密码不能与当前密码相同。"
+        # Counted like a login: a session left open must not let anyone try passwords without limit.
+        user, refused = auth.check_password(
+            accounts, v.user.username, current[: passwords.MAX_LENGTH], address, "password_check_failed"
+        )
+        if user is None:
+            return "当前密码不正确。" if refused is None or not refused.locked else refused.error
+        try:
+            users.set_password(accounts, v.user.username, new, actor=v.user.username)
+        except users.UserError as exc:
+            return str(exc)
+        return None
+
+    error = await run_in_threadpool(change)
+    if error:
+        context = {**base_context(request, v), "forced": v.user.must_change, "error": error}
+        return render(request, "password.html", context, 400)
+    # Every session of the account ended with the change: this browser continues in a new one.
+    session_id = await run_in_threadpool(accounts.start_session, v.user.id)
+    response = redirect("/admin/campaigns?changed=1")
+    auth.set_session_cookie(request, response, session_id)
+    return response
+
+
+# -- campaigns and applications ----------------------------------------------------------------
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+async def campaigns(request: Request, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    intake = _intake(request)
+    visible = views.visible_campaigns(intake.registry, v.user)
+    counts = await run_in_threadpool(listing.counts, intake.store, [c.id for c in visible])
+    today = intake.clock()
+    rows = [views.campaign_row(intake.registry, c, counts.get(c.id, 0), today) for c in visible]
+    context = {**base_context(request, v), "campaigns": rows, "changed": request.query_params.get("changed")}
+    return render(request, "campaigns.html", context)
+
+
+def _visible_campaign(request: Request, v: Viewer, campaign_id: str) -> Any:
+    for campaign in views.visible_campaigns(_intake(request).registry, v.user):
+        if campaign.id == campaign_id:
+            return campaign
+    raise AdminError(404, NOT_FOUND)
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        number = default
+    return min(max(number, low), high)
+
+
+@router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
+async def applications(request: Request, campaign_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    intake = _intake(request)
+    campaign = _visible_campaign(request, v, campaign_id)
+    size = _int(request.query_params.get("size"), PAGE_SIZE, 10, MAX_PAGE_SIZE)
+    number = _int(request.query_params.get("page"), 1, 1, 1_000_000)
+    found = await run_in_threadpool(listing.page, intake.store, campaign.id, size, (number - 1) * size)
+    program, _ = intake.registry.resolve(campaign.id)
+    pages = max(1, -(-found.total // size))
+    context = {
+        **base_context(request, v),
+        "campaign": views.campaign_row(intake.registry, campaign, found.total, intake.clock()),
+        "rows": [views.application_row(program, app) for app in found.items],
+        "name_label": views.name_label(program),
+        "total": found.total,
+        "page": number,
+        "pages": pages,
+        "size": size,
+        "first": (number - 1) * size + 1 if found.items else 0,
+        "last": (number - 1) * size + len(found.items),
+    }
+    return render(request, "applications.html", context)
+
+
+def _campaign_ids(request: Request, v: Viewer) -> set[str]:
+    return {c.id for c in views.visible_campaigns(_intake(request).registry, v.user)}
+
+
+async def _visible_application(request: Request, v: Viewer, app_id: str) -> Application:
+    """The application if the user may see it; 404 otherwise, exactly as for one that does not exist."""
+    visible = sorted(_campaign_ids(request, v))
+    app = await run_in_threadpool(listing.in_campaigns, _intake(request).store, app_id[:64], visible)
+    if app is None or app.campaign_id is None:
+        raise AdminError(404, NOT_FOUND)
+    return app
+
+
+@router.get("/applications/{app_id}", response_class=HTMLResponse)
+async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    intake = _intake(request)
+    app = await _visible_application(request, v, app_id)
+    assert app.campaign_id is not None
+    campaign = intake.registry.campaigns[app.campaign_id]
+    program, _ = intake.registry.resolve(campaign.id)
+    today = intake.clock()
+    context = {
+        **base_context(request, v),
+        "campaign": views.campaign_row(intake.registry, campaign, 0, today),
+        "app": views.application_row(program, app),
+        "detail": await run_in_threadpool(detail.detail, intake, app, today, _campaign_ids(request, v)),
+    }
+    return render(request, "application.html", context)
+
+
+@router.get("/applications/{app_id}/documents/{doc_id}")
+async def document(request: Request, app_id: str, doc_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """A generated document (.docx, with the full ID number in it): audit-logged."""
+    intake = _intake(request)
+    app = await _visible_application(request, v, app_id)
+    if app.status != "complete":
+        raise AdminError(404, NOT_FOUND)
+    futures = await run_in_threadpool(intake.pending_documents, app, None, doc_id[:64])
+    if not futures:
+        raise AdminError(404, NOT_FOUND)
+    doc = await asyncio.shield(asyncio.wrap_future(futures[0]))
+    entry = AuditEntry(v.user.username, "document_downloaded", app.id, {"document": doc.id})
+    await run_in_threadpool(auth.accounts_of(request).audit, entry)
+    response = Response(
+        doc.data,
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": attachment(doc.filename)},
+    )
+    return secure_headers(response)
+
+
+@router.get("/applications/{app_id}/files/{ref}")
+async def file(request: Request, app_id: str, ref: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """An applicant's photo or upload (shown inline when an image): only a file the application's answers
+    name, of an application the user may see; audit-logged."""
+    intake = _intake(request)
+    app = await _visible_application(request, v, app_id)
+    program, _ = intake.program_for(app)
+    if ref not in detail.refs(program, app.state.get("answers") or {}):
+        raise AdminError(404, NOT_FOUND)
+    found = await run_in_threadpool(intake.store.get_file, ref, app.id)
+    if found is None or found[1] not in detail.FILE_TYPES:
+        raise AdminError(404, NOT_FOUND)
+    data, mime = found
+    entry = AuditEntry(v.user.username, "file_viewed", app.id, {"file": ref})
+    await run_in_threadpool(auth.accounts_of(request).audit, entry)
+    name = (
+        "照片" + (".png" if mime == "image/png" else ".jpg") if mime.startswith("image/") else "上传文件.pdf"
+    )
+    disposition = (
+        attachment(name).replace("attachment", "inline", 1) if mime.startswith("image/") else attachment(name)
+    )
+    return secure_headers(Response(data, media_type=mime, headers={"Content-Disposition": disposition}))
+
+
+def attachment(filename: str) -> str:
+    suffix = "." + filename.rsplit(".", 1)[1] if "." in filename else ""
+    return f"attachment; filename=\"download{suffix}\"; filename*=UTF-8''{quote(filename)}"
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+async def login_required(request: Request, _exc: Exception) -> Response:
+    response = redirect("/admin/login")
+    if request.cookies.get(auth.COOKIE):
+        auth.clear_session_cookie(request, response)
+    return response
+
+
+async def password_change_required(_request: Request, _exc: Exception) -> Response:
+    return redirect("/admin/password")
+
+
+async def admin_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AdminError)
+    context = {"user": None, "csrf": "", "status": exc.status, "message": exc.message}
+    return render(request, "error.html", context, exc.status)
