@@ -192,3 +192,8 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def auth(token: str) -> dict[str, str]:
+    """The header an applicant's session token travels in."""
+    return {"Authorization": f"Bearer {token}"}

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import PHOTO_TURN, RESULTS, chdir_root, inputs_for, percentile, write_result
+from _common import PHOTO_TURN, RESULTS, auth, chdir_root, inputs_for, percentile, write_result
 from _server import (
     PySpy,
     ServerProcess,
@@ -57,11 +57,6 @@ from _server import (
     proc_status,
 )
 from PIL import Image
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
 
 NAME = "deadline_load"
 CAMPAIGN = "cq_hgzy_2023"

@@ -44,14 +44,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import PHOTO_TURN, chdir_root, inputs_for, percentile, write_result
+from _common import PHOTO_TURN, auth, chdir_root, inputs_for, percentile, write_result
 from _server import ServerProcess, child_pids, cpu_plan, exit_on_sigterm, proc_status
 from PIL import Image
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
 
 NAME = "upload_memory"
 CAMPAIGN = "cq_hgzy_2023"
@@ -96,7 +91,7 @@ async def prepare(client: httpx.AsyncClient, index: int, stats: Stats) -> str | 
     token = str(r.json()["token"])
     for n, text in enumerate(inputs_for(index)[1:PHOTO_TURN], 1):
         r = await client.post(
-            "/api/session/messages", json={"text": text, "msg_id": f"{index}-{n}"}, headers=_auth(token)
+            "/api/session/messages", json={"text": text, "msg_id": f"{index}-{n}"}, headers=auth(token)
         )
         if r.status_code != 200:
             stats.errors.append(f"applicant {index} turn {n}: HTTP {r.status_code} {r.text[:200]}")
@@ -132,7 +127,7 @@ async def applicant(
             r = await client.put(
                 "/api/session/upload",
                 content=jpeg,
-                headers={**_auth(token), "Content-Type": "image/jpeg", "X-Filename": f"photo-{index}.jpg"},
+                headers={**auth(token), "Content-Type": "image/jpeg", "X-Filename": f"photo-{index}.jpg"},
             )
             stats.upload_ms.append((time.perf_counter() - t0) * 1000)
             if r.status_code != 200:
@@ -166,7 +161,7 @@ async def bystander(
                     return
                 t0 = time.perf_counter()
                 r = await client.post(
-                    "/api/session/messages", json={"text": text, "msg_id": f"b{n}"}, headers=_auth(token)
+                    "/api/session/messages", json={"text": text, "msg_id": f"b{n}"}, headers=auth(token)
                 )
                 stats.bystander_ms.append((time.perf_counter() - t0) * 1000)
                 if r.status_code != 200:

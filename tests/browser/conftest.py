@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -43,7 +44,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("browser-data")
+    with serving(tmp_path_factory.mktemp("browser-data")) as base:
+        yield base
+
+
+@contextmanager
+def serving(data: Path) -> Iterator[str]:
+    """The product app with the clock at TODAY, served by uvicorn on a free port of 127.0.0.1: its base URL."""
     settings = Settings(data, ROOT / "forms", ROOT / "doc_templates", None)
     port = _free_port()
     config = uvicorn.Config(

@@ -4,25 +4,21 @@ application made through the chat API; a hostile name stays text; screenshots at
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from bot.app import create_app
 from bot.dashboard import users
 from bot.registry import Registry
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT
 from storage import Store
 from storage.accounts import Accounts
-from tests.browser.conftest import TODAY, _free_port
+from tests.browser.conftest import serving
 from tests.engine.transcript import COMPLETE
 
 PASSWORD = "coordinator pass 2023"
@@ -34,25 +30,8 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     data = tmp_path_factory.mktemp("admin-data")
-    settings = Settings(data, ROOT / "forms", ROOT / "doc_templates", None)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, clock=lambda: TODAY), host="127.0.0.1", port=port, log_level="warning"
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base, data
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serving(data) as base:
+        yield base, data
 
 
 def chat(base: str, campaign: str, *texts: str, photo: bool = False) -> dict[str, Any]:
