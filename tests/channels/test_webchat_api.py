@@ -165,10 +165,16 @@ def test_download_links_are_signed_tickets_not_the_token(client: TestClient) -> 
 
 def test_download_tickets_expire() -> None:
     keys = KeyRing.generate()
-    ticket = tickets.issue(keys, "app1", "doc:application", now=1000.0)
-    assert tickets.read(keys, ticket, now=1000.0 + tickets.TICKET_TTL_S - 1) is not None
-    assert tickets.read(keys, ticket, now=1000.0 + tickets.TICKET_TTL_S + 1) is None
-    assert tickets.read(KeyRing.generate(), ticket, now=1000.0) is None
+    ticket = tickets.issue(keys, "app1", "doc:application", "K7Q2M9XD", now=1000.0)
+
+    def code(_app_id: str) -> str:
+        return "K7Q2M9XD"
+
+    assert tickets.read(keys, ticket, code, now=1000.0 + tickets.TICKET_TTL_S - 1) is not None
+    assert tickets.read(keys, ticket, code, now=1000.0 + tickets.TICKET_TTL_S + 1) is None
+    assert tickets.read(KeyRing.generate(), ticket, code, now=1000.0) is None
+    assert tickets.read(keys, ticket, lambda _: "NEWCODE1", now=1000.0) is None  # after 换新码
+    assert tickets.read(keys, ticket, lambda _: None, now=1000.0) is None  # no such application
 
 
 def test_message_over_2000_characters_is_refused_and_nothing_lost(client: TestClient) -> None:

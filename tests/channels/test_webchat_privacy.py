@@ -129,6 +129,20 @@ def test_a_new_resume_code_ends_every_other_session(client: TestClient) -> None:
     assert client.post("/api/sessions/resume", json={"code": code}).status_code == 200
 
 
+def test_a_new_resume_code_ends_the_download_links_given_out_before(client: TestClient) -> None:
+    first = start(client)
+    state = say(client, first["token"], *COMPLETE, "确认")["state"]
+    url, checklist = state["documents"][0]["url"], state["checklist_url"]
+    assert client.get(url).status_code == 200
+    assert client.post("/api/session/resume-code", headers=auth(first["token"])).status_code == 200
+    for old in (url, checklist):
+        response = client.get(old)
+        assert response.status_code == 404 and "过期" in response.json()["error"]
+    fresh = client.get("/api/session", headers=auth(first["token"])).json()["state"]
+    assert client.get(fresh["documents"][0]["url"]).status_code == 200
+    assert client.get(fresh["checklist_url"]).status_code == 200
+
+
 def test_sessions_end_after_inactivity(tmp_path: Path) -> None:
     with TestClient(create_app(settings_for(tmp_path, session_idle_days=30), clock=lambda: TODAY)) as c:
         token = start(c)["token"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from concurrent.futures import Future
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -18,7 +17,7 @@ from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited, upload_s
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
 from bot.engine.sanitize import clean_line
-from bot.intake import Document, Intake, normalize_suffix
+from bot.intake import Intake, normalize_suffix
 from bot.ratelimit import Limiter
 from bot.registry import UnknownTarget
 from bot.settings import Settings
@@ -283,20 +282,32 @@ EXPIRED = "下载链接已过期：请回到填写页面重新点击下载。"
 @router.get("/files/{ticket}", summary="Download a document or the checklist by a short-lived link")
 async def download(request: Request, ticket: str) -> Response:
     intake = _intake(request)
-    found = tickets.read(intake.store.keys, ticket)
-    if found is None:
-        raise ApiError(404, EXPIRED)
-    if found.what == "checklist":
-        return await _checklist(intake, found.app_id)
-    doc_id = found.what.removeprefix("doc:")
 
-    def pending() -> list[Future[Document]]:
-        app = intake.store.get(found.app_id)
-        if app is None or app.state.get("status") != "complete":
+    def open_ticket() -> tuple[Application, str]:
+        apps: dict[str, Application | None] = {}
+
+        def code_of(app_id: str) -> str | None:
+            apps[app_id] = intake.store.get(app_id)
+            found_app = apps[app_id]
+            return None if found_app is None else found_app.resume_code
+
+        found = tickets.read(intake.store.keys, ticket, code_of)
+        app = apps.get(found.app_id) if found is not None else None
+        if found is None or app is None:
+            raise ApiError(404, EXPIRED)
+        if app.state.get("status") != "complete":
             raise ApiError(404, "申报表还没有生成：请先完成填写并确认。")
-        return intake.pending_documents(app, None, doc_id)
+        return app, found.what
 
-    futures = await run_in_threadpool(pending)
+    app, what = await run_in_threadpool(open_ticket)
+    if what == "checklist":
+        markdown = await run_in_threadpool(lambda: intake.checklist(app.id).markdown())
+        return Response(
+            markdown,
+            media_type="text/markdown; charset=utf-8",
+            headers={"Content-Disposition": attachment("提交清单.md")},
+        )
+    futures = await run_in_threadpool(intake.pending_documents, app, None, what.removeprefix("doc:"))
     if not futures:
         raise ApiError(404, "没有这个文件。")
     # Rendering goes on on the render thread, not a worker. Shielded: a client that goes away must not
@@ -306,20 +317,6 @@ async def download(request: Request, ticket: str) -> Response:
         doc.data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         headers={"Content-Disposition": attachment(doc.filename)},
-    )
-
-
-async def _checklist(intake: Intake, app_id: str) -> Response:
-    def build() -> str:
-        app = intake.store.get(app_id)
-        if app is None or app.state.get("status") != "complete":
-            raise ApiError(404, "提交清单在完成填写后生成。")
-        return intake.checklist(app.id).markdown()
-
-    return Response(
-        await run_in_threadpool(build),
-        media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": attachment("提交清单.md")},
     )
 
 

@@ -55,12 +55,12 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
                 "id": doc_id,
                 "title": title,
                 "filename": filename,
-                "url": f"/api/files/{tickets.issue(keys, app.id, 'doc:' + doc_id)}",
+                "url": f"/api/files/{tickets.issue(keys, app.id, 'doc:' + doc_id, app.resume_code)}",
             }
             for doc_id, title, filename in intake.document_names(app.id, today)
         ]
         view["checklist"] = intake.checklist(app.id, today).as_dict()
-        view["checklist_url"] = f"/api/files/{tickets.issue(keys, app.id, 'checklist')}"
+        view["checklist_url"] = f"/api/files/{tickets.issue(keys, app.id, 'checklist', app.resume_code)}"
         view["links_expire_in"] = tickets.TICKET_TTL_S
         view["outcomes"] = [
             {"name": name, "label": outcome.label, "value": ev.outcomes[name]}
