@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
     app.state.settings = settings
     app.state.new_sessions = Limiter(settings.sessions_per_minute, 60)
     app.state.resume_failures = Limiter(settings.resume_failures, 600)
+    app.state.last4_failures = Limiter(settings.resume_failures, 600)  # per application, any address
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(telegram.router)

@@ -306,14 +306,16 @@ class Store:
         return app_id
 
     def revoke_tokens(self, app_id: str, keep: str | None = None) -> int:
-        """End every session of the application but the one holding `keep`; return how many ended."""
+        """End every session of the application but the one holding `keep`, and every Telegram chat's
+        binding to it; return how many ended."""
         keep_hash = tokens.lookup_hash(keep) if keep else None
 
         def delete() -> int:
             cursor = self.db.execute(
                 "DELETE FROM session_tokens WHERE app_id = ? AND token_hash IS NOT ?", [app_id, keep_hash]
             )
-            return int(cursor.rowcount)
+            chats = self.db.execute("DELETE FROM telegram_chats WHERE app_id = ?", [app_id])
+            return int(cursor.rowcount) + int(chats.rowcount)
 
         revoked: int = self._writes.run(delete)
         return revoked

@@ -208,9 +208,11 @@ def test_no_token_in_the_address_and_another_phone_continues_with_code_and_last_
     page.context.close()
 
     other = new_phone_page(browser)
-    other.goto(f"{server}/chat/cq_hgzy_2023?t={token}")  # an old-style forwarded link: read, then dropped
+    other.goto(f"{server}/chat/cq_hgzy_2023?t={token}")  # an old or planted link: dropped, never used
     idle(other)
     assert "t=" not in other.url
+    assert other.evaluate("localStorage.getItem('shenbao:token:cq_hgzy_2023')") != token
+    expect(other.locator("#messages .msg.user")).to_have_count(0)  # not the first phone's application
     other.context.close()
 
     phone = new_phone_page(browser)

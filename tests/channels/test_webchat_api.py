@@ -158,7 +158,10 @@ def test_download_links_are_signed_tickets_not_the_token(client: TestClient) -> 
     other = start(client)
     other_id = client.app.state.intake.store.app_for_token(other["token"])  # type: ignore[attr-defined]
     forged = base64.urlsafe_b64encode(f"{other_id}|doc:application|9999999999".encode()).decode().rstrip("=")
-    for bad in (f"{forged}.{signature}", f"{packed}.{'0' * 32}", packed, "x" * 500, "%00", "a.b.c"):
+    body = base64.urlsafe_b64decode(packed + "==").decode()
+    superscript = base64.urlsafe_b64encode(f"{body.rsplit('|', 1)[0]}|²".encode()).decode().rstrip("=")
+    crafted = (f"{packed}.{'é' * 32}", f"{superscript}.{signature}")  # once a TypeError/ValueError: 500
+    for bad in (f"{forged}.{signature}", f"{packed}.{'0' * 32}", packed, "x" * 500, "%00", "a.b.c", *crafted):
         response = client.get(f"/api/files/{bad}")
         assert response.status_code == 404 and "过期" in response.json()["error"], bad
 

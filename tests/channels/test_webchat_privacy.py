@@ -107,12 +107,47 @@ def test_resume_needs_the_id_numbers_last_four_once_there_is_one(client: TestCli
     say(client, first["token"], *COMPLETE[: ID_NUMBER_AT + 1])
     code = first["resume_code"]
     missing = client.post("/api/sessions/resume", json={"code": code})
-    assert missing.status_code == 401 and missing.json()["need"] == "id_last4"
-    assert "后四位" in missing.json()["error"] and "123X" not in missing.text and "张三" not in missing.text
     wrong = client.post("/api/sessions/resume", json={"code": code, "id_last4": "1234"})
-    assert wrong.status_code == 403 and "后四位" in wrong.json()["error"]
+    unknown = client.post("/api/sessions/resume", json={"code": "ZZZZZZZZ", "id_last4": "1234"})
+    for refused in (missing, wrong, unknown):  # one answer: no telling whether a code exists
+        assert refused.status_code == 404 and refused.json()["need"] == "id_last4"
+        assert refused.json()["error"] == missing.json()["error"] and "后四位" in refused.json()["error"]
+        assert "123X" not in refused.text and "张三" not in refused.text
     right = client.post("/api/sessions/resume", json={"code": code.lower(), "id_last4": " 123x "})
     assert right.status_code == 200 and right.json()["token"] != first["token"]
+
+
+def test_guessing_the_last_four_is_limited_per_application_from_any_address(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, resume_failures=3, forwarded_allow_ips="10.0.0.1")
+    with TestClient(create_app(settings, clock=lambda: TODAY), client=("10.0.0.1", 1)) as c:
+        first = start(c)
+        say(c, first["token"], *COMPLETE[: ID_NUMBER_AT + 1])
+        for n in range(3):  # three addresses, one guess each
+            guess = c.post(
+                "/api/sessions/resume",
+                json={"code": first["resume_code"], "id_last4": f"000{n}"},
+                headers={"X-Forwarded-For": f"1.1.1.{n}"},
+            )
+            assert guess.status_code == 404
+        right = c.post(
+            "/api/sessions/resume",
+            json={"code": first["resume_code"], "id_last4": "123X"},
+            headers={"X-Forwarded-For": "2.2.2.2"},
+        )
+        assert right.status_code == 404  # the code is locked for the window, even with the right answer
+
+
+def test_a_new_resume_code_needs_the_last_four_once_an_id_is_given(client: TestClient) -> None:
+    """Someone who got in with the code before the ID number was given must not lock the applicant out."""
+    first = start(client)
+    intruder = client.post("/api/sessions/resume", json={"code": first["resume_code"]}).json()["token"]
+    say(client, first["token"], *COMPLETE[: ID_NUMBER_AT + 1])
+    refused = client.post("/api/session/resume-code", headers=auth(intruder), json={})
+    assert refused.status_code == 403 and refused.json()["need"] == "id_last4"
+    assert client.get("/api/session", headers=auth(first["token"])).status_code == 200
+    renewed = client.post("/api/session/resume-code", headers=auth(first["token"]), json={"id_last4": "123x"})
+    assert renewed.status_code == 200
+    assert client.get("/api/session", headers=auth(intruder)).status_code == 404
 
 
 def test_a_new_resume_code_ends_every_other_session(client: TestClient) -> None:
@@ -134,7 +169,8 @@ def test_a_new_resume_code_ends_the_download_links_given_out_before(client: Test
     state = say(client, first["token"], *COMPLETE, "确认")["state"]
     url, checklist = state["documents"][0]["url"], state["checklist_url"]
     assert client.get(url).status_code == 200
-    assert client.post("/api/session/resume-code", headers=auth(first["token"])).status_code == 200
+    renewed = client.post("/api/session/resume-code", headers=auth(first["token"]), json={"id_last4": "123X"})
+    assert renewed.status_code == 200
     for old in (url, checklist):
         response = client.get(old)
         assert response.status_code == 404 and "过期" in response.json()["error"]
@@ -296,3 +332,18 @@ def test_a_public_url_that_cannot_work_is_refused(bad: str) -> None:
     with pytest.raises(SettingsError):
         Settings.from_env({"SHENBAO_PUBLIC_URL": bad})
     assert replace(Settings.from_env({}), public_url=None).public_url is None
+
+
+def test_a_new_resume_code_also_ends_telegram_chats_on_the_application(client: TestClient) -> None:
+    first = start(client)
+    store = client.app.state.intake.store  # type: ignore[attr-defined]
+    app_id = store.app_for_token(first["token"])
+    store.write(
+        lambda: store.db.execute(
+            "INSERT INTO telegram_chats (bot_id, chat_id, campaign_id, app_id, active_seq, updated_at) "
+            "VALUES (1, 777, 'cq_hgzy_2023', ?, 1, '2026-01-01T00:00:00Z')",
+            [app_id],
+        )
+    )
+    assert client.post("/api/session/resume-code", headers=auth(first["token"])).status_code == 200
+    assert store.db.execute("SELECT count(*) FROM telegram_chats").fetchone()[0] == 0

@@ -55,6 +55,10 @@ UNSUPPORTED = {
     "poll": "不支持投票。请用文字回答当前问题。",
     "dice": "请用文字回答当前问题。",
 }
+RESUME_REFUSED = (
+    "续填码或身份证号码后四位不对，请核对。已填写身份证号码的，请在续填码后空一格写上其后四位，"
+    "例如：/resume K7Q2M9XD 0526"
+)
 OTHER = "没有识别到内容。请用文字回答当前问题，照片题请直接发送照片。"
 NOT_A_PHOTO = "这一题需要照片：请直接发送照片（JPG 或 PNG），或回复“跳过”。收到的文件类型是 {mime}。"
 
@@ -155,17 +159,11 @@ class TelegramChannel:
             await bot.send_message(chat_id, f"尝试次数太多，请 {wait} 秒后再试。")
             return
         app: Application | None = await self.run(self.intake.store.by_resume_code, code)
-        if app is None:
-            await bot.send_message(chat_id, "续填码不存在，请核对（8 位字母和数字）。")
-            return
-        suffix = self.intake.id_suffix(app)
-        if suffix is not None and not hmac.compare_digest(normalize_suffix(last4).encode(), suffix.encode()):
-            text = (
-                "这份申报已填写身份证号码：请在续填码后空一格写上身份证号码后四位，例如：/resume K7Q2M9XD 0526"
-                if not last4.strip()
-                else "续填码或身份证号码后四位不对，请核对。"
-            )
-            await bot.send_message(chat_id, text)
+        suffix = self.intake.id_suffix(app) if app is not None else None
+        if app is None or (
+            suffix is not None and not hmac.compare_digest(normalize_suffix(last4).encode(), suffix.encode())
+        ):  # one answer for both: a reply must not tell whether a code exists
+            await bot.send_message(chat_id, RESUME_REFUSED)
             return
         self.resume_failures.refund(str(chat_id))
         await self.run(self.intake.store.add_owner, app.id, self._owner(chat_id))

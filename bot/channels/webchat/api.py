@@ -44,6 +44,10 @@ class NewSession(CleanModel):
     campaign: str = Field(max_length=100, examples=["cq_hgzy_2023"])
 
 
+class RenewRequest(CleanModel):
+    id_last4: str | None = Field(default=None, max_length=10, description="身份证号码后四位, once given.")
+
+
 class ResumeRequest(CleanModel):
     code: str = Field(max_length=40, examples=["K7Q2M9XD"])
     id_last4: str | None = Field(
@@ -70,9 +74,12 @@ def _settings(request: Request) -> Settings:
 
 NOT_FOUND = "找不到这次填写：可能已长时间未使用而失效。请重新打开申报链接，或用续填码继续。"
 NO_TOKEN = "缺少填写凭证：请重新打开申报链接，或用续填码继续。"
-NEED_LAST4 = "这份申报已填写身份证号码：请同时输入身份证号码后四位。"
-WRONG_LAST4 = "续填码或身份证号码后四位不对，请核对。"
-NO_CODE = "续填码不存在，请核对（8 位字母和数字）。"
+# One answer for an unknown code, a missing and a wrong last four: a reply must not tell whether a code
+# exists or whether its application has an ID number yet.
+NO_CODE = (
+    "续填码或身份证号码后四位不对，请核对（续填码为 8 位字母和数字；已填写身份证号码的，还要输入其后四位）。"
+)
+WRONG_LAST4 = "身份证号码后四位不对。"
 
 
 def session_token(request: Request) -> str:
@@ -170,14 +177,8 @@ async def resume_session(request: Request, body: ResumeRequest) -> JSONResponse:
 
     def resume() -> dict[str, Any]:
         app = intake.store.by_resume_code(body.code)
-        if app is None:
-            raise ApiError(404, NO_CODE)
-        suffix = intake.id_suffix(app)
-        if suffix is not None:
-            if not body.id_last4 or not body.id_last4.strip():
-                raise ApiError(401, NEED_LAST4, need="id_last4")
-            if not hmac.compare_digest(normalize_suffix(body.id_last4).encode(), suffix.encode()):
-                raise ApiError(403, WRONG_LAST4, need="id_last4")
+        if app is None or not _last4_ok(request, app, body.id_last4):
+            raise ApiError(404, NO_CODE, need="id_last4")
         owner = _owner_of(request, previous)
         if owner is not None:
             intake.store.add_owner(app.id, owner)
@@ -188,6 +189,21 @@ async def resume_session(request: Request, body: ResumeRequest) -> JSONResponse:
     out = await run_in_threadpool(resume)
     failures.refund(client_key(request))
     return JSONResponse(out)
+
+
+def _last4_ok(request: Request, app: Application, typed: str | None) -> bool:
+    """Blocking: whether `typed` is the last four of the application's ID number (True before one is
+    given). Wrong guesses are also limited per application, whatever addresses they come from."""
+    suffix = _intake(request).id_suffix(app)
+    if suffix is None:
+        return True
+    per_app = _limiter(request, "last4_failures")
+    if per_app.acquire(app.id):
+        return False
+    if typed and hmac.compare_digest(normalize_suffix(typed).encode(), suffix.encode()):
+        per_app.refund(app.id)
+        return True
+    return False
 
 
 @router.get("/session", summary="Transcript and state, to resume after a reload")
@@ -229,14 +245,20 @@ async def post_message(request: Request, body: Message) -> JSONResponse:
 
 
 @router.post("/session/resume-code", summary="Replace the resume code; every other session of it ends")
-async def renew_resume_code(request: Request) -> JSONResponse:
+async def renew_resume_code(request: Request, body: RenewRequest | None = None) -> JSONResponse:
     """For an applicant who fears the code (or a link) reached someone else: the old code stops working
-    and every other browser's session of this application ends; this one continues."""
+    and every other browser's session and Telegram chat of this application ends; this one continues.
+    Once an ID number is given, its last four must be typed too (a session alone could be someone who
+    got in with the code earlier)."""
     intake = _intake(request)
     token = session_token(request)
+    typed = body.id_last4 if body is not None else None
 
     def renew() -> dict[str, Any]:
-        app_id = _app_id(request, token)
+        app = _load(request, token)
+        if not _last4_ok(request, app, typed):
+            raise ApiError(403, WRONG_LAST4, need="id_last4")
+        app_id = app.id
         code = intake.store.new_resume_code(app_id)
         ended = intake.store.revoke_tokens(app_id, keep=token)
         return {"resume_code": code, "sessions_ended": ended}

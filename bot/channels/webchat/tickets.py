@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from storage import KeyRing
 TICKET_TTL_S = 3600
 _DOMAIN = "download-ticket"
 _MAX_TICKET_CHARS = 400
+_EXPIRY = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,9 @@ def read(
     except (binascii.Error, ValueError):
         return None
     parts = body.split("|")
-    if len(parts) != 3 or not parts[2].isdigit() or int(parts[2]) < (time.time() if now is None else now):
+    if len(parts) != 3 or not _EXPIRY.fullmatch(parts[2]) or not _SIGNATURE.fullmatch(signature):
+        return None
+    if int(parts[2]) < (time.time() if now is None else now):
         return None
     code = bound_to(parts[0])
     if code is None or not hmac.compare_digest(signature, _sign(keys, body, code)):

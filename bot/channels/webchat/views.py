@@ -47,6 +47,7 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
         "checklist_url": None,
         "outcomes": [],
         "findings": intake.findings(app, today),
+        "id_given": intake.id_suffix(app) is not None,  # 换新码 then asks for its last four
     }
     if complete:
         ev = intake.evaluation(app, today)

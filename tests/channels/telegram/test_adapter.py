@@ -309,7 +309,7 @@ def test_no_application_yet_and_unknown_campaign(tmp_path: Path) -> None:
             await h.say(CHAT, "/start nope_2099")
             assert "没有这个申报批次" in h.last_text(CHAT)
             await h.say(CHAT, "/resume ZZZZZZZZ")
-            assert "续填码不存在" in h.last_text(CHAT)
+            assert "续填码或身份证号码后四位不对" in h.last_text(CHAT)
 
     run(main)
 
@@ -344,7 +344,7 @@ def test_resume_after_the_id_number_needs_its_last_four(tmp_path: Path) -> None:
             await h.say(CHAT, f"/resume {app.resume_code}")
             assert "后四位" in h.last_text(CHAT) and "123X" not in h.last_text(CHAT)
             await h.say(CHAT, f"/resume {app.resume_code} 1234")
-            assert "后四位不对" in h.last_text(CHAT)
+            assert "后四位不对" in h.last_text(CHAT)  # the same answer as for an unknown code
             assert [e.channel for e in h.store.events(app.id)] == ["web"] * 13
             await h.say(CHAT, f"/resume {app.resume_code} 123x")
             assert "从上次的位置继续" in h.texts(CHAT)[-2]
@@ -393,7 +393,7 @@ def test_guessing_resume_codes_is_limited_per_chat(tmp_path: Path) -> None:
             app, _ = h.intake.start(CAMPAIGN, "web")
             for guess in range(10):
                 await h.say(CHAT, f"/resume ZZZZZZ{guess:02d}")
-                assert "续填码不存在" in h.last_text(CHAT)
+                assert "续填码或身份证号码后四位不对" in h.last_text(CHAT)
             await h.say(CHAT, f"/resume {app.resume_code}")
             assert "尝试次数太多" in h.last_text(CHAT)
             assert [e.channel for e in h.store.events(app.id)] == ["web"]

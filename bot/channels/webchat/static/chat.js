@@ -183,19 +183,17 @@
   // ------------------------------------------------------------ token & URL
 
   /* The session token lives in localStorage and in request headers only, never in the address: an
-     address is copied, forwarded in WeChat, kept in histories. A `?t=` left by an older version is read
-     once and removed from the address at once. */
-  function tokenFromUrl() {
-    var value = null;
+     address is copied, forwarded in WeChat, kept in histories. A `?t=` left by an older version (or
+     planted in a link) is removed from the address and never used: a link must not open, or replace,
+     anyone's application. */
+  function dropUrlToken() {
     try {
       var url = new URL(location.href);
-      value = url.searchParams.get("t");
-      if (value) {
+      if (url.searchParams.has("t")) {
         url.searchParams.delete("t");
         history.replaceState(history.state, "", url.pathname + url.search + url.hash);
       }
     } catch (e) { /* very old browser */ }
-    return value;
   }
 
   function rememberToken(value) {
@@ -1152,7 +1150,13 @@
     if (renew) renew.addEventListener("click", function () {
       if (!token || !window.confirm("换一个新的续填码？旧续填码立即作废，其他设备上打开的这份填写需要用新码重新进入。")) return;
       renew.disabled = true;
-      request("POST", "/session/resume-code", {}).then(function (res) {
+      var body = {};
+      if (lastState && lastState.id_given) {
+        var typed = window.prompt("请输入身份证号码后四位以确认：");
+        if (!typed) { renew.disabled = false; return; }
+        body.id_last4 = typed.replace(/\s+/g, "").toUpperCase();
+      }
+      request("POST", "/session/resume-code", body).then(function (res) {
         renew.disabled = false;
         if (res.ok && res.data && res.data.resume_code) {
           setResumeCode(res.data.resume_code);
@@ -1303,6 +1307,7 @@
   setupInApp();
   toolButtons.forEach(function (b) { b.disabled = true; });
 
-  var initial = tokenFromUrl() || storage.get(TOKEN_KEY);
+  dropUrlToken();
+  var initial = storage.get(TOKEN_KEY);
   if (initial) loadSession(initial); else startNew();
 })();
