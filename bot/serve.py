@@ -22,6 +22,12 @@ def serve(settings: Settings, host: str, port: int) -> int:
         f"shenbao 申报：http://{host}:{port}/ （数据目录 {settings.data_dir.resolve()}；Ctrl+C 停止）",
         flush=True,
     )
+    if settings.public_url is None:
+        print(
+            "对外地址：未设置 SHENBAO_PUBLIC_URL，链接和二维码按每个请求的地址生成；"
+            "在反向代理后或对外服务时请设置它（见 README“Behind a reverse proxy”）。",
+            flush=True,
+        )
     config = uvicorn.Config(
         create_app(settings),
         host=host,
