@@ -210,6 +210,42 @@ BEGIN
 END;
 """
 
+# Coordinator workflow and search (bot/dashboard/): where a generated application stands with the
+# institution (`review_status`: NULL until it moves past 已生成; see storage/review.py), every change of it
+# (who, when, from, to; the reason encrypted, it is written to the applicant), and blind-indexed search
+# keys (name, unit, phone tail, waybill number: an HMAC of the normalised value, never the value).
+REVIEW_AND_SEARCH = """
+ALTER TABLE applications ADD COLUMN review_status TEXT;
+CREATE INDEX applications_campaign_review ON applications (campaign_id, review_status);
+
+CREATE TABLE status_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id TEXT NOT NULL REFERENCES applications (id),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    from_status TEXT NOT NULL,
+    to_status TEXT NOT NULL,
+    reason_enc BLOB
+);
+CREATE INDEX status_changes_app ON status_changes (app_id, seq);
+CREATE TRIGGER status_changes_no_update BEFORE UPDATE ON status_changes
+BEGIN
+    SELECT RAISE(ABORT, 'status_changes is append-only: UPDATE is not allowed');
+END;
+CREATE TRIGGER status_changes_no_delete BEFORE DELETE ON status_changes
+BEGIN
+    SELECT RAISE(ABORT, 'status_changes is append-only: DELETE is not allowed');
+END;
+
+CREATE TABLE search_keys (
+    app_id TEXT NOT NULL REFERENCES applications (id),
+    kind TEXT NOT NULL,
+    key_hmac TEXT NOT NULL,
+    PRIMARY KEY (app_id, kind, key_hmac)
+);
+CREATE INDEX search_keys_lookup ON search_keys (kind, key_hmac);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
@@ -218,6 +254,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "fingerprints of the encryption and MAC keys", KEY_FINGERPRINTS),
     Migration(7, "application owners; session tokens expire after inactivity", OWNERS_AND_TOKEN_USE),
     Migration(8, "coordinator accounts, sessions, login throttling, audit log", ACCOUNTS_AND_AUDIT),
+    Migration(9, "review status and its changes; blind-indexed search keys", REVIEW_AND_SEARCH),
 )
 
 _LEDGER = """

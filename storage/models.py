@@ -21,6 +21,7 @@ class Application:
     level: str | None
     event_count: int
     state: dict[str, Any] = field(repr=False)
+    review_status: str | None = None  # where it stands with the institution past 已生成 (storage/review.py)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 _APP_FIELDS = (
     "id", "form_id", "campaign_id", "channel", "status", "resume_code", "created_at", "updated_at",
-    "id_hmac", "title_level", "level", "event_count",
+    "id_hmac", "title_level", "level", "event_count", "review_status",
 )  # fmt: skip
 _APP_COLUMNS = ", ".join((*_APP_FIELDS, "state_enc"))
 

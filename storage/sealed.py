@@ -21,6 +21,10 @@ def event_aad(app_id: str, at: str, channel: str, kind: str, accepted: bool) -> 
     return aad("event", app_id, at, channel, kind, "1" if accepted else "0")
 
 
+def status_reason_aad(app_id: str, at: str, from_status: str, to_status: str) -> bytes:
+    return aad("status-reason", app_id, at, from_status, to_status)
+
+
 def telegram_update_aad(bot_id: int, update_id: int) -> bytes:
     return aad("tg-update", str(bot_id), str(update_id))
 
@@ -48,6 +52,13 @@ SEALED: tuple[SealedColumn, ...] = (
         guards=("answer_events_no_update",),
     ),
     SealedColumn("files", "data_enc", ("ref", "app_id", "mime"), lambda r: aad("file", r[0], r[1], r[2])),
+    SealedColumn(
+        "status_changes",
+        "reason_enc",
+        ("app_id", "at", "from_status", "to_status"),
+        lambda r: status_reason_aad(r[0], r[1], r[2], r[3]),
+        guards=("status_changes_no_update",),
+    ),
     SealedColumn(
         "telegram_inbox", "payload_enc", ("bot_id", "update_id"), lambda r: telegram_update_aad(r[0], r[1])
     ),

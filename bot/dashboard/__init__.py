@@ -12,10 +12,10 @@ if TYPE_CHECKING:
 def install(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
-    from bot.dashboard import pages
+    from bot.dashboard import http, pages
 
     app.include_router(pages.router)
-    app.mount("/admin/static", StaticFiles(directory=str(pages.STATIC)), name="admin-static")
-    app.add_exception_handler(pages.LoginRequired, pages.login_required)
-    app.add_exception_handler(pages.PasswordChangeRequired, pages.password_change_required)
-    app.add_exception_handler(pages.AdminError, pages.admin_error)
+    app.mount("/admin/static", StaticFiles(directory=str(http.STATIC)), name="admin-static")
+    app.add_exception_handler(http.LoginRequired, http.login_required)
+    app.add_exception_handler(http.PasswordChangeRequired, http.password_change_required)
+    app.add_exception_handler(http.AdminError, http.admin_error)

@@ -1,138 +1,40 @@
-"""The coordinator pages under /admin: login, password change, logout, campaigns, applications.
-
-Server-rendered (Jinja2, autoescaped), no JavaScript at all. Every POST passes the Origin/Referer check and
-carries a CSRF token in a hidden field; a page without a live session redirects to the login page; an
-object the user may not see is answered as if it did not exist (404)."""
+"""The coordinator pages under /admin: login, password change, logout, campaigns, applications, an
+application's page and its documents and files. Shared plumbing (sessions, CSRF, visibility) is in
+`bot.dashboard.http`."""
 
 from __future__ import annotations
 
 import asyncio
-import unicodedata
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.dashboard import auth, detail, passwords, users, views
-from bot.intake import Intake
-from storage import Application, listing
-from storage.accounts import Session
+from bot.dashboard.http import (
+    MAX_PAGE_SIZE,
+    NOT_FOUND,
+    PAGE_SIZE,
+    AdminError,
+    Viewer,
+    any_session,
+    attachment,
+    base_context,
+    campaign_ids,
+    int_param,
+    intake_of,
+    posted,
+    redirect,
+    render,
+    secure_headers,
+    viewer,
+    visible_application,
+    visible_campaign,
+)
+from storage import listing
 from storage.audit import AuditEntry
 
-HERE = Path(__file__).resolve().parent
-STATIC = HERE / "static"
-templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(prefix="/admin", include_in_schema=False)
-
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-MAX_FORM_BYTES = 16 * 1024
-
-
-class LoginRequired(Exception):
-    """No live session: pages redirect to the login page."""
-
-
-class PasswordChangeRequired(Exception):
-    """A one-time password: nothing but the password page until it is changed."""
-
-
-class AdminError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-NOT_FOUND = "没有找到，或您没有查看权限。"
-
-
-def secure_headers(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "same-origin"  # forms send Origin (no-referrer would send `null`)
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
-
-
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    response = templates.TemplateResponse(request, name, context, status_code=status)
-    return secure_headers(response)
-
-
-def redirect(url: str) -> Response:
-    return secure_headers(RedirectResponse(url, status_code=303))
-
-
-def _intake(request: Request) -> Intake:
-    intake: Intake = request.app.state.intake
-    return intake
-
-
-# -- who is asking ---------------------------------------------------------------------------
-
-
-class Viewer:
-    def __init__(self, session: Session, session_id: str) -> None:
-        self.session = session
-        self.user = session.user
-        self.session_id = session_id
-        self.csrf = auth.csrf_token(session_id)
-
-
-def any_session(request: Request) -> Viewer:
-    """A live session (sync: FastAPI runs it on a worker thread)."""
-    found = auth.current_session(request)
-    if found is None:
-        raise LoginRequired()
-    return Viewer(*found)
-
-
-def viewer(v: Viewer = Depends(any_session)) -> Viewer:  # noqa: B008
-    """A live session whose password need not be changed first."""
-    if v.user.must_change:
-        raise PasswordChangeRequired()
-    return v
-
-
-def base_context(request: Request, v: Viewer | None) -> dict[str, Any]:
-    registry = _intake(request).registry
-    return {
-        "user": views.user_view(v.user, registry) if v else None,
-        "csrf": v.csrf if v else "",
-    }
-
-
-async def posted(request: Request, expected_csrf: str | None) -> dict[str, str]:
-    """The fields of a POSTed form, after the Origin/Referer and CSRF checks (403 on either)."""
-    if not auth.same_origin(request):
-        raise AdminError(403, "请求来源不正确，已拒绝。请从本站页面重新操作。")
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    fields: dict[str, str] | None = None
-    if kind == "application/x-www-form-urlencoded" and len(body) <= MAX_FORM_BYTES:
-        try:
-            raw = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-            fields = {key: _clean(values[0]) for key, values in raw.items()}
-        except (UnicodeDecodeError, ValueError):
-            fields = None
-    if expected_csrf is not None and not auth.csrf_ok(expected_csrf, (fields or {}).get("csrf")):
-        raise AdminError(403, "页面已过期或来源不正确，已拒绝。请刷新页面后重新操作。")
-    if fields is None:
-        raise AdminError(400, "表单格式不正确。")
-    return fields
-
-
-def _clean(text: str) -> str:
-    return "".join(c for c in text if c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cs", "Cn"))
 
 
 # -- login, logout, password -------------------------------------------------------------------
@@ -242,7 +144,7 @@ async def change_password(request: Request, v: Viewer = Depends(any_session)) ->
 
 @router.get("/campaigns", response_class=HTMLResponse)
 async def campaigns(request: Request, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    intake = _intake(request)
+    intake = intake_of(request)
     visible = views.visible_campaigns(intake.registry, v.user)
     counts = await run_in_threadpool(listing.counts, intake.store, [c.id for c in visible])
     today = intake.clock()
@@ -251,27 +153,12 @@ async def campaigns(request: Request, v: Viewer = Depends(viewer)) -> Response: 
     return render(request, "campaigns.html", context)
 
 
-def _visible_campaign(request: Request, v: Viewer, campaign_id: str) -> Any:
-    for campaign in views.visible_campaigns(_intake(request).registry, v.user):
-        if campaign.id == campaign_id:
-            return campaign
-    raise AdminError(404, NOT_FOUND)
-
-
-def _int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value) if value is not None else default
-    except ValueError:
-        number = default
-    return min(max(number, low), high)
-
-
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 async def applications(request: Request, campaign_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    intake = _intake(request)
-    campaign = _visible_campaign(request, v, campaign_id)
-    size = _int(request.query_params.get("size"), PAGE_SIZE, 10, MAX_PAGE_SIZE)
-    number = _int(request.query_params.get("page"), 1, 1, 1_000_000)
+    intake = intake_of(request)
+    campaign = visible_campaign(request, v, campaign_id)
+    size = int_param(request.query_params.get("size"), PAGE_SIZE, 10, MAX_PAGE_SIZE)
+    number = int_param(request.query_params.get("page"), 1, 1, 1_000_000)
     found = await run_in_threadpool(listing.page, intake.store, campaign.id, size, (number - 1) * size)
     program, _ = intake.registry.resolve(campaign.id)
     pages = max(1, -(-found.total // size))
@@ -290,23 +177,10 @@ async def applications(request: Request, campaign_id: str, v: Viewer = Depends(v
     return render(request, "applications.html", context)
 
 
-def _campaign_ids(request: Request, v: Viewer) -> set[str]:
-    return {c.id for c in views.visible_campaigns(_intake(request).registry, v.user)}
-
-
-async def _visible_application(request: Request, v: Viewer, app_id: str) -> Application:
-    """The application if the user may see it; 404 otherwise, exactly as for one that does not exist."""
-    visible = sorted(_campaign_ids(request, v))
-    app = await run_in_threadpool(listing.in_campaigns, _intake(request).store, app_id[:64], visible)
-    if app is None or app.campaign_id is None:
-        raise AdminError(404, NOT_FOUND)
-    return app
-
-
 @router.get("/applications/{app_id}", response_class=HTMLResponse)
 async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    intake = _intake(request)
-    app = await _visible_application(request, v, app_id)
+    intake = intake_of(request)
+    app = await visible_application(request, v, app_id)
     assert app.campaign_id is not None
     campaign = intake.registry.campaigns[app.campaign_id]
     program, _ = intake.registry.resolve(campaign.id)
@@ -315,7 +189,7 @@ async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)
         **base_context(request, v),
         "campaign": views.campaign_row(intake.registry, campaign, 0, today),
         "app": views.application_row(program, app),
-        "detail": await run_in_threadpool(detail.detail, intake, app, today, _campaign_ids(request, v)),
+        "detail": await run_in_threadpool(detail.detail, intake, app, today, campaign_ids(request, v)),
     }
     return render(request, "application.html", context)
 
@@ -323,8 +197,8 @@ async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)
 @router.get("/applications/{app_id}/documents/{doc_id}")
 async def document(request: Request, app_id: str, doc_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     """A generated document (.docx, with the full ID number in it): audit-logged."""
-    intake = _intake(request)
-    app = await _visible_application(request, v, app_id)
+    intake = intake_of(request)
+    app = await visible_application(request, v, app_id)
     if app.status != "complete":
         raise AdminError(404, NOT_FOUND)
     futures = await run_in_threadpool(intake.pending_documents, app, None, doc_id[:64])
@@ -345,8 +219,8 @@ async def document(request: Request, app_id: str, doc_id: str, v: Viewer = Depen
 async def file(request: Request, app_id: str, ref: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     """An applicant's photo or upload (shown inline when an image): only a file the application's answers
     name, of an application the user may see; audit-logged."""
-    intake = _intake(request)
-    app = await _visible_application(request, v, app_id)
+    intake = intake_of(request)
+    app = await visible_application(request, v, app_id)
     program, _ = intake.program_for(app)
     if ref not in detail.refs(program, app.state.get("answers") or {}):
         raise AdminError(404, NOT_FOUND)
@@ -363,28 +237,3 @@ async def file(request: Request, app_id: str, ref: str, v: Viewer = Depends(view
         attachment(name).replace("attachment", "inline", 1) if mime.startswith("image/") else attachment(name)
     )
     return secure_headers(Response(data, media_type=mime, headers={"Content-Disposition": disposition}))
-
-
-def attachment(filename: str) -> str:
-    suffix = "." + filename.rsplit(".", 1)[1] if "." in filename else ""
-    return f"attachment; filename=\"download{suffix}\"; filename*=UTF-8''{quote(filename)}"
-
-
-# -- errors ---------------------------------------------------------------------------------------
-
-
-async def login_required(request: Request, _exc: Exception) -> Response:
-    response = redirect("/admin/login")
-    if request.cookies.get(auth.COOKIE):
-        auth.clear_session_cookie(request, response)
-    return response
-
-
-async def password_change_required(_request: Request, _exc: Exception) -> Response:
-    return redirect("/admin/password")
-
-
-async def admin_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AdminError)
-    context = {"user": None, "csrf": "", "status": exc.status, "message": exc.message}
-    return render(request, "error.html", context, exc.status)

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from bot.channels.telegram.store import TelegramStore
 from storage import Store
 from storage.migrations import MIGRATIONS, migrate
-from storage.sealed import aad
+from storage.sealed import aad, status_reason_aad
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ class Sample:
     events: dict[str, list[Any]] = field(default_factory=dict)
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
     index: str = ""  # a blind index, to show the MAC key did not change
 
     def fill(self, data_dir: Path, apps: int = 10) -> None:
@@ -46,6 +47,9 @@ class Sample:
                     )
                     events.append(payload)
                 self.states[app.id], self.events[app.id] = state, events
+                if n % 2 == 0:
+                    self.reasons[app.id] = f"材料退回原因{n}"
+                    _status_change(store, app.id, self.reasons[app.id])
                 if n % 3 == 0:
                     data = f"photo {n}".encode() * 50
                     self.files[(store.put_file(app.id, data, "image/jpeg"), app.id)] = data
@@ -70,6 +74,23 @@ class Sample:
                 assert store.get_file(ref, app_id) == (data, "image/jpeg")
             assert TelegramStore(store, bot_id=42).pending() == self.updates
             assert store.keys.blind_index("50010119900101123X") == self.index
+            rows = store.db.execute(
+                "SELECT app_id, at, from_status, to_status, reason_enc FROM status_changes"
+            )
+            opened = {r[0]: store.keys.open(r[4], status_reason_aad(*r[:4])).decode() for r in rows}
+            assert opened == self.reasons
+
+
+def _status_change(store: Store, app_id: str, reason: str) -> None:
+    at = "2023-09-20T08:00:00Z"
+    sealed = store.keys.seal(reason.encode(), status_reason_aad(app_id, at, "received", "returned"))
+    store.write(
+        lambda: store.db.execute(
+            "INSERT INTO status_changes (app_id, at, actor, from_status, to_status, reason_enc) "
+            "VALUES (?, ?, 'tester', 'received', 'returned', ?)",
+            [app_id, at, sealed],
+        )
+    )
 
 
 @pytest.fixture
