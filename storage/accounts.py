@@ -61,6 +61,10 @@ class Session:
     user: User
     created_at: dt.datetime
     last_seen_at: dt.datetime
+    pending: bool = False  # the password was right, the second factor is still to be entered
+
+
+PENDING_S = 5 * 60  # a session waiting for its second factor ends after this long
 
 
 @dataclass(frozen=True)
@@ -180,14 +184,27 @@ class Accounts:
 
     # -- sessions --------------------------------------------------------------
 
-    def start_session(self, user_id: str, entry: AuditEntry | None = None) -> str:
-        """A new session id for the account (returned once; only its hash is stored)."""
+    def start_session(
+        self,
+        user_id: str,
+        entry: AuditEntry | None = None,
+        *,
+        pending: bool = False,
+        replaces: str | None = None,
+    ) -> str:
+        """A new session id for the account (returned once; only its hash is stored). `pending`: it waits
+        for the second factor; `replaces`: the session id it takes over from (ended in the same write)."""
         session_id, now = secrets.token_urlsafe(32), self.now()
 
         def insert() -> None:
+            if replaces is not None:
+                self.store.db.execute(
+                    "DELETE FROM admin_sessions WHERE id_hash = ?", [session_hash(replaces)]
+                )
             self.store.db.execute(
-                "INSERT INTO admin_sessions (id_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
-                [session_hash(session_id), user_id, now, now],
+                "INSERT INTO admin_sessions (id_hash, user_id, created_at, last_seen_at, second_factor_pending) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [session_hash(session_id), user_id, now, now, int(pending)],
             )
             if entry is not None:
                 audit.append(self.store.db, entry, now)
@@ -204,7 +221,8 @@ class Accounts:
         key = session_hash(session_id)
         row = self.store.read(
             lambda: self.store.db.execute(
-                f"SELECT s.created_at, s.last_seen_at, {', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
+                "SELECT s.created_at, s.last_seen_at, s.second_factor_pending, "
+                f"{', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
                 "FROM admin_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
                 [key],
             ).fetchone()
@@ -212,7 +230,9 @@ class Accounts:
         if row is None:
             return None
         now = self.clock()
-        created, seen, user = parse(row[0]), parse(row[1]), _user(row[2:])
+        created, seen, pending, user = parse(row[0]), parse(row[1]), bool(row[2]), _user(row[3:])
+        if pending:
+            lifetime_s = min(lifetime_s, PENDING_S)
         alive = (now - seen).total_seconds() < idle_s and (now - created).total_seconds() < lifetime_s
         if not alive or user.disabled:
             self.end_session(session_id)
@@ -224,7 +244,7 @@ class Accounts:
                 )
             )
             seen = now
-        return Session(user, created, seen)
+        return Session(user, created, seen, pending)
 
     def end_session(self, session_id: str, entry: AuditEntry | None = None) -> bool:
         key, now = session_hash(session_id), self.now()

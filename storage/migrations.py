@@ -246,6 +246,26 @@ CREATE TABLE search_keys (
 CREATE INDEX search_keys_lookup ON search_keys (kind, key_hmac);
 """
 
+# The optional second factor of coordinator accounts (storage/second_factor.py): a TOTP secret (encrypted,
+# bound to its account), the last time step used (a code is accepted once), hashed recovery codes, and
+# sessions that have passed the password but not yet the code.
+SECOND_FACTOR = """
+CREATE TABLE user_totp (
+    user_id TEXT PRIMARY KEY REFERENCES users (id),
+    secret_enc BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    confirmed_at TEXT,
+    last_step INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE recovery_codes (
+    user_id TEXT NOT NULL REFERENCES users (id),
+    code_hash TEXT NOT NULL,
+    used_at TEXT,
+    PRIMARY KEY (user_id, code_hash)
+);
+ALTER TABLE admin_sessions ADD COLUMN second_factor_pending INTEGER NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
@@ -255,6 +275,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "application owners; session tokens expire after inactivity", OWNERS_AND_TOKEN_USE),
     Migration(8, "coordinator accounts, sessions, login throttling, audit log", ACCOUNTS_AND_AUDIT),
     Migration(9, "review status and its changes; blind-indexed search keys", REVIEW_AND_SEARCH),
+    Migration(10, "TOTP second factor and recovery codes of coordinator accounts", SECOND_FACTOR),
 )
 
 _LEDGER = """

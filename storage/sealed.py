@@ -59,6 +59,7 @@ SEALED: tuple[SealedColumn, ...] = (
         lambda r: status_reason_aad(r[0], r[1], r[2], r[3]),
         guards=("status_changes_no_update",),
     ),
+    SealedColumn("user_totp", "secret_enc", ("user_id",), lambda r: aad("totp", r[0])),
     SealedColumn(
         "telegram_inbox", "payload_enc", ("bot_id", "update_id"), lambda r: telegram_update_aad(r[0], r[1])
     ),

@@ -12,10 +12,13 @@ if TYPE_CHECKING:
 def install(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
-    from bot.dashboard import http, pages
+    from bot.dashboard import audit_page, http, pages, second_factor
 
     app.include_router(pages.router)
+    app.include_router(second_factor.router)
+    app.include_router(audit_page.router)
     app.mount("/admin/static", StaticFiles(directory=str(http.STATIC)), name="admin-static")
     app.add_exception_handler(http.LoginRequired, http.login_required)
     app.add_exception_handler(http.PasswordChangeRequired, http.password_change_required)
+    app.add_exception_handler(http.SecondFactorRequired, http.second_factor_required)
     app.add_exception_handler(http.AdminError, http.admin_error)

@@ -16,7 +16,8 @@ from fastapi.responses import Response
 from bot.dashboard import passwords, users
 from bot.intake import Intake
 from bot.settings import Settings
-from storage.accounts import Accounts, Session, User
+from storage import second_factor
+from storage.accounts import Accounts, Attempt, Session, User
 from storage.audit import AuditEntry
 
 log = logging.getLogger("shenbao.admin")
@@ -135,6 +136,7 @@ class LoginResult:
     session_id: str | None = None
     error: str | None = None
     locked: bool = False
+    pending: bool = False  # the password was right; the second factor comes next
 
 
 WRONG = "用户名或密码不正确。"
@@ -147,33 +149,18 @@ def check_password(
     and per address) before the password is checked; failures and locks are logged and audit-logged
     (`failure` names the audit action); neither the password nor a session id is written anywhere."""
     name = users.normalize(username)[:64]
-    attempt = accounts.begin_attempt([f"user:{name}", f"addr:{address}"], MAX_FAILURES, WINDOW_S)
     found = accounts.user(name)
     known = found[0].username if found else None
-    if attempt.id is None:
-        minutes = max(1, (attempt.locked_for + 59) // 60)
-        which = "account" if (attempt.locked_key or "").startswith("user:") else "address"
-        log.warning(
-            "admin login refused: %s locked for %ss (user %s, from %s)",
-            which, attempt.locked_for, known, address,
-        )  # fmt: skip
-        return None, LoginResult(error=f"失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。", locked=True)
+    attempt, refused = _begin(accounts, name, known, address)
+    if refused is not None:
+        return None, refused
     if found is None or found[0].disabled:
         passwords.verify_nobody(password)
         ok = False
     else:
         ok = passwords.verify(found[1], password)
     if not ok or found is None:
-        locked = accounts.attempt_failed(attempt, MAX_FAILURES, WINDOW_S)
-        accounts.audit(AuditEntry(known, failure, known, {"address": address, "known": found is not None}))
-        log.warning("admin %s (user %s, from %s)", failure.replace("_", " "), known or "unknown", address)
-        for key in locked:
-            what = "account" if key.startswith("user:") else "address"
-            accounts.audit(AuditEntry(known, "login_locked", known, {"address": address, "locked": what}))
-            log.warning(
-                "admin login locked: %s after %s failures, %s minutes (user %s, from %s)",
-                what, MAX_FAILURES, WINDOW_S // 60, known or "unknown", address,
-            )  # fmt: skip
+        _failed(accounts, attempt, known, address, failure, {"known": found is not None})
         return None, LoginResult(error=WRONG)
     accounts.attempt_succeeded(attempt)
     if passwords.needs_rehash(found[1]):
@@ -186,8 +173,64 @@ def log_in(accounts: Accounts, username: str, password: str, address: str) -> Lo
     user, refused = check_password(accounts, username, password, address)
     if user is None:
         return refused or LoginResult(error=WRONG)
+    if second_factor.is_enabled(accounts, user.id):
+        # Not logged in yet: a session that opens nothing but the code page, for a few minutes.
+        entry = AuditEntry(user.username, "login_password_ok", None, {"address": address})
+        session_id = accounts.start_session(user.id, entry, pending=True)
+        return LoginResult(user=user, session_id=session_id, pending=True)
     session_id = accounts.start_session(
         user.id, AuditEntry(user.username, "login_ok", None, {"address": address})
     )
     log.info("admin login: %s from %s", user.username, address)
     return LoginResult(user=user, session_id=session_id)
+
+
+def check_code(accounts: Accounts, user: User, code: str, address: str) -> LoginResult | str:
+    """The second step of a login: "totp" or "recovery" when `code` is accepted, else why not. Counted
+    against the same limits as passwords (per account and per address); failures and locks audit-logged."""
+    attempt, refused = _begin(accounts, user.username, user.username, address)
+    if refused is not None:
+        return refused
+    factor = second_factor.check(accounts, user.id, code[:64])
+    if factor is None:
+        _failed(accounts, attempt, user.username, address, "second_factor_failed", {})
+        return LoginResult(
+            error="验证码不正确或已用过。请输入验证器 App 上现在显示的 6 位数字，或一个恢复码。"
+        )
+    accounts.attempt_succeeded(attempt)
+    return factor
+
+
+def _begin(
+    accounts: Accounts, name: str, known: str | None, address: str
+) -> tuple[Attempt, LoginResult | None]:
+    """Count an attempt for the account and the address before checking anything (see Accounts)."""
+    attempt = accounts.begin_attempt([f"user:{name}", f"addr:{address}"], MAX_FAILURES, WINDOW_S)
+    if attempt.id is not None:
+        return attempt, None
+    minutes = max(1, (attempt.locked_for + 59) // 60)
+    which = "account" if (attempt.locked_key or "").startswith("user:") else "address"
+    log.warning(
+        "admin login refused: %s locked for %ss (user %s, from %s)", which, attempt.locked_for, known, address
+    )
+    return attempt, LoginResult(error=f"失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。", locked=True)
+
+
+def _failed(
+    accounts: Accounts,
+    attempt: Attempt,
+    known: str | None,
+    address: str,
+    failure: str,
+    extra: dict[str, object],
+) -> None:
+    locked = accounts.attempt_failed(attempt, MAX_FAILURES, WINDOW_S)
+    accounts.audit(AuditEntry(known, failure, known, {"address": address, **extra}))
+    log.warning("admin %s (user %s, from %s)", failure.replace("_", " "), known or "unknown", address)
+    for key in locked:
+        what = "account" if key.startswith("user:") else "address"
+        accounts.audit(AuditEntry(known, "login_locked", known, {"address": address, "locked": what}))
+        log.warning(
+            "admin login locked: %s after %s failures, %s minutes (user %s, from %s)",
+            what, MAX_FAILURES, WINDOW_S // 60, known or "unknown", address,
+        )  # fmt: skip

@@ -9,15 +9,16 @@ import sys
 
 from bot.dashboard import passwords, users
 from bot.settings import Settings
-from storage import Store, audit
+from storage import Store, audit, second_factor
 from storage.accounts import Accounts
+from storage.audit import AuditEntry
 
 EXIT_USAGE = 2
 ACTOR = "cli"  # who the audit log names for changes made on the server's command line
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    user = sub.add_parser("user", help="管理 /admin 的账号：添加、改密码、停用、列出")
+    user = sub.add_parser("user", help="管理 /admin 的账号：添加、改密码、停用、重置双重验证、列出")
     usub = user.add_subparsers(dest="user_command", required=True)
     add = usub.add_parser("add", help="添加账号（密码输入两次；或 --one-time 打印一次性密码）")
     add.add_argument("name", help="用户名：小写字母、数字、. - _")
@@ -33,6 +34,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     passwd.add_argument("--one-time", action="store_true", help="打印一次性密码（下次登录必须修改）")
     disable = usub.add_parser("disable", help="停用账号（其所有登录随即失效）")
     disable.add_argument("name")
+    reset = usub.add_parser("reset-2fa", help="关闭账号的双重验证（手机丢失且恢复码也用完或丢失时）")
+    reset.add_argument("name")
     usub.add_parser("list", help="列出账号")
     audit = sub.add_parser("audit", help="审计日志")
     asub = audit.add_subparsers(dest="audit_command", required=True)
@@ -53,6 +56,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 user = users.disable(accounts, args.name, actor=ACTOR)
                 print(f"已停用 {user.username}，其登录已全部失效。")
                 return 0
+            if args.user_command == "reset-2fa":
+                return _reset_second_factor(accounts, args.name)
             return _list(accounts)
         except users.UserError as exc:
             print(str(exc), file=sys.stderr)
@@ -118,6 +123,16 @@ def _passwd(accounts: Accounts, args: argparse.Namespace) -> int:
     return 0
 
 
+def _reset_second_factor(accounts: Accounts, name: str) -> int:
+    user = users.existing(accounts, name)
+    entry = AuditEntry(ACTOR, "second_factor_reset", user.username)
+    if second_factor.remove(accounts, user.id, entry):
+        print(f"已关闭 {user.username} 的双重验证；下次只用密码登录，登录后可在“账号安全”重新开启。")
+    else:
+        print(f"{user.username} 没有开启双重验证。")
+    return 0
+
+
 def _list(accounts: Accounts) -> int:
     found = accounts.users()
     if not found:
@@ -125,6 +140,8 @@ def _list(accounts: Accounts) -> int:
         return 0
     for user in found:
         state = "已停用" if user.disabled else ("待改密码" if user.must_change else "正常")
+        if second_factor.is_enabled(accounts, user.id):
+            state += "，双重验证"
         institution = user.institution_code or "—"
         print(
             f"{user.username}\t{users.ROLE_NAMES.get(user.role, user.role)}\t{institution}\t{state}\t创建于 {user.created_at}"

@@ -43,6 +43,10 @@ class PasswordChangeRequired(Exception):
     """A one-time password: nothing but the password page until it is changed."""
 
 
+class SecondFactorRequired(Exception):
+    """The password was right; nothing but the code page until the second factor is entered."""
+
+
 class AdminError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -86,12 +90,19 @@ class Viewer:
         self.csrf = auth.csrf_token(session_id)
 
 
-def any_session(request: Request) -> Viewer:
-    """A live session (sync: FastAPI runs it on a worker thread)."""
+def pending_session(request: Request) -> Viewer:
+    """A live session, whether or not its second factor is still to come (sync: runs on a worker thread)."""
     found = auth.current_session(request)
     if found is None:
         raise LoginRequired()
     return Viewer(*found)
+
+
+def any_session(v: Viewer = Depends(pending_session)) -> Viewer:  # noqa: B008
+    """A logged-in session (past its second factor, if the account has one)."""
+    if v.session.pending:
+        raise SecondFactorRequired()
+    return v
 
 
 def viewer(v: Viewer = Depends(any_session)) -> Viewer:  # noqa: B008
@@ -181,6 +192,10 @@ async def login_required(request: Request, _exc: Exception) -> Response:
 
 async def password_change_required(_request: Request, _exc: Exception) -> Response:
     return redirect("/admin/password")
+
+
+async def second_factor_required(_request: Request, _exc: Exception) -> Response:
+    return redirect("/admin/login/code")
 
 
 async def admin_error(request: Request, exc: Exception) -> Response:

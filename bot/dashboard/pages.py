@@ -76,7 +76,10 @@ async def login(request: Request) -> Response:
     result = await run_in_threadpool(auth.log_in, accounts, username, password, auth.client_address(request))
     if result.session_id is None or result.user is None:
         return _login_page(request, result.error, 429 if result.locked else 401, username)
-    response = redirect("/admin/password" if result.user.must_change else "/admin/campaigns")
+    if result.pending:
+        response = redirect("/admin/login/code")
+    else:
+        response = redirect("/admin/password" if result.user.must_change else "/admin/campaigns")
     auth.set_session_cookie(request, response, result.session_id)
     response.delete_cookie(auth.LOGIN_COOKIE, path=f"{auth.COOKIE_PATH}/login")
     return response

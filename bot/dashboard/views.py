@@ -47,6 +47,7 @@ def user_view(user: User, registry: Registry) -> dict[str, Any]:
     return {
         "username": user.username,
         "role": ROLE_NAMES.get(user.role, user.role),
+        "role_key": user.role,
         "institution": institution,
     }
 

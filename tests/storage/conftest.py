@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlite_utils import Database
 
 from bot.channels.telegram.store import TelegramStore
-from storage import Store
+from storage import Store, second_factor
+from storage.accounts import Accounts
 from storage.migrations import MIGRATIONS, migrate
 from storage.sealed import aad, status_reason_aad
 
@@ -32,6 +33,7 @@ class Sample:
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)
+    totp: dict[str, str] = field(default_factory=dict)  # user id -> TOTP secret
     index: str = ""  # a blind index, to show the MAC key did not change
 
     def fill(self, data_dir: Path, apps: int = 10) -> None:
@@ -53,6 +55,10 @@ class Sample:
                 if n % 3 == 0:
                     data = f"photo {n}".encode() * 50
                     self.files[(store.put_file(app.id, data, "image/jpeg"), app.id)] = data
+            book = Accounts(store)
+            for name in ("amy", "bob"):
+                user = book.add_user(name, "admin", None, "not-a-real-hash", False)
+                self.totp[user.id] = second_factor.begin(book, user.id, name).secret
             inbox = TelegramStore(store, bot_id=42)
             for update_id in range(5):
                 update = {"update_id": update_id, "message": {"text": f"第{update_id}条"}}
@@ -79,6 +85,10 @@ class Sample:
             )
             opened = {r[0]: store.keys.open(r[4], status_reason_aad(*r[:4])).decode() for r in rows}
             assert opened == self.reasons
+            book = Accounts(store)
+            for user_id, secret in self.totp.items():
+                found = second_factor.pending(book, user_id, "x")
+                assert found is not None and found.secret == secret
 
 
 def _status_change(store: Store, app_id: str, reason: str) -> None:

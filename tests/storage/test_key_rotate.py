@@ -77,6 +77,7 @@ def test_rotation_reencrypts_every_column_and_retires_the_old_key(tmp_path: Path
         "answer_events.payload_enc": 30,
         "files.data_enc": 4,
         "status_changes.reason_enc": 5,
+        "user_totp.secret_enc": 2,
         "telegram_inbox.payload_enc": 3,
     }
     assert key_ids_in_use(data) == {col.name: {2} for col in SEALED}
