@@ -24,7 +24,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.channels.webchat import api
-from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, TooLarge
+from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, Busy, TooLarge, TooSlow
 from bot.engine.sanitize import clean_tree
 from storage.errors import is_storage_full
 
@@ -100,6 +100,17 @@ async def _too_large(request: Request, _exc: Exception) -> Response:
     return error_response(request, 413, UPLOAD_TOO_LARGE)
 
 
+async def _too_slow(request: Request, _exc: Exception) -> Response:
+    response = error_response(request, 408, "上传太慢，已中断：请换个信号好的地方，或把照片压小一些再传。")
+    response.headers["Connection"] = "close"  # the rest of the body is not read
+    return response
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Busy)
+    return error_response(request, 503, exc.message, retry_after=10)
+
+
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body" and not isinstance(p, int))
@@ -116,6 +127,8 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(api.ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(TooLarge, _too_large)
+    app.add_exception_handler(TooSlow, _too_slow)
+    app.add_exception_handler(Busy, _busy)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
 

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.webchat import tickets
-from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited, upload_slots
+from bot.channels.webchat import limits, tickets
+from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited, upload_slot
 from bot.channels.webchat.views import state_view
 from bot.engine.commands import COMMAND_WORDS
 from bot.engine.sanitize import clean_line
@@ -285,8 +285,8 @@ async def upload(request: Request) -> Response:
     app = await run_in_threadpool(_load, request, token)
     name = clean_line(unquote(request.headers.get("x-filename", "")))[:100]
     msg_id = clean_line(request.headers.get("x-msg-id", ""))[:100] or None
-    async with upload_slots(request):  # the body is read only when it can be handled
-        data = await read_limited(request, MAX_UPLOAD_BYTES)
+    async with upload_slot(request, app.id):  # the body is read only when it can be handled
+        data = await read_limited(request, MAX_UPLOAD_BYTES, limits.READ_IDLE_S, limits.READ_TOTAL_S)
 
         def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
             replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name, None, msg_id)
