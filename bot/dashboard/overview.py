@@ -54,7 +54,7 @@ def build(intake: Intake, campaign: Campaign, today: dt.date) -> dict[str, Any]:
         "total": stats.total,
         "never_answered": stats.never_answered,
         "statuses": status_rows(stats),
-        "days": day_chart(stats, campaign.deadline, today),
+        "days": day_chart(stats, campaign.deadline, today, intake.registry.calendar),
         "levels": level_rows(stats),
         "methods": method_rows(intake, campaign, stats, today),
         "method_label": (
@@ -166,7 +166,9 @@ def deadline_view(deadline: dt.date, today: dt.date, calendar: WorkCalendar) -> 
     }
 
 
-def day_chart(stats: CampaignStats, deadline: dt.date, today: dt.date) -> dict[str, Any] | None:
+def day_chart(
+    stats: CampaignStats, deadline: dt.date, today: dt.date, calendar: WorkCalendar
+) -> dict[str, Any] | None:
     """Started and completed per Beijing day, from the first application's day to the deadline (or the last
     activity, if later): at most MAX_DAYS days (the last ones). Bar geometry in percent, for the template."""
     active = [*stats.started, *stats.completed]
@@ -198,7 +200,7 @@ def day_chart(stats: CampaignStats, deadline: dt.date, today: dt.date) -> dict[s
                 "labelled": i % step == 0,
                 "deadline": day == deadline,
                 "today": day == today,
-                "weekend": day.weekday() >= 5,
+                "rest": not calendar.is_workday(day),  # weekends and holidays; make-up working days are not
             }
         )
     return {
