@@ -12,9 +12,11 @@ if TYPE_CHECKING:
 def install(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
-    from bot.dashboard import audit_page, http, pages, second_factor
+    from bot.dashboard import audit_page, http, overview, pages, preview, second_factor
 
     app.include_router(pages.router)
+    app.include_router(overview.router)
+    app.include_router(preview.router)
     app.include_router(second_factor.router)
     app.include_router(audit_page.router)
     app.mount("/admin/static", StaticFiles(directory=str(http.STATIC)), name="admin-static")

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from bot.dashboard.views import local_time
+from bot.documents import page_images
 from bot.engine.commands import COMMAND_WORDS
 from bot.engine.duplicates import check_key
 from bot.engine.program import FormProgram
@@ -60,6 +61,7 @@ def detail(intake: Intake, app: Application, today: dt.date, campaign_ids: set[s
             {"id": doc_id, "title": title, "filename": filename}
             for doc_id, title, filename in (intake.document_names(app.id, today) if complete else [])
         ],
+        "preview": page_images.CONVERTER.available(),
         "files": files(program, answers),
         "checklist": checklist,
         "timeline": timeline(intake.store.events(app.id)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from bot.engine.spec import Ident, Strict
 
@@ -32,6 +32,36 @@ class Courier(Strict):
     note: str | None = None
 
 
+class QuotaPart(Strict):
+    """A part of the target counted by 申报等级: the applications whose level is one of `levels`."""
+
+    name: str = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    target: int = Field(ge=1, le=1_000_000)
+
+
+class Quota(Strict):
+    """The institution's target for the campaign (e.g. 获证人次 of a yearly plan), shown as progress on the
+    coordinators' overview. `source` cites the plan and clause it comes from."""
+
+    total: int | None = Field(default=None, ge=1, le=1_000_000)
+    label: str = "获证人次"
+    by_level: list[QuotaPart] = Field(default_factory=list)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Quota:
+        if self.total is None and not self.by_level:
+            raise ValueError("quota 至少需要 total（总目标）或 by_level（按申报等级的目标）之一")
+        for part in self.by_level:
+            if self.total is not None and part.target > self.total:
+                raise ValueError(f"by_level 中“{part.name}”的目标 {part.target} 大于总目标 {self.total}")
+        names = [p.name for p in self.by_level]
+        if len(set(names)) != len(names):
+            raise ValueError("by_level 中的 name 不能重复")
+        return self
+
+
 class Campaign(Strict):
     id: Ident
     form: Ident
@@ -48,6 +78,7 @@ class Campaign(Strict):
     flags: dict[Ident, bool | str | int] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
     source: str | None = None
+    quota: Quota | None = None
     _context: dict[str, object] | None = PrivateAttr(default=None)
 
     def is_closed(self, today: dt.date) -> bool:
