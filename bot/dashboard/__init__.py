@@ -12,10 +12,24 @@ if TYPE_CHECKING:
 def install(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
-    from bot.dashboard import http, pages
+    from bot.dashboard import exports, http, pages
 
     app.include_router(pages.router)
+    app.include_router(exports.router)
     app.mount("/admin/static", StaticFiles(directory=str(http.STATIC)), name="admin-static")
     app.add_exception_handler(http.LoginRequired, http.login_required)
     app.add_exception_handler(http.PasswordChangeRequired, http.password_change_required)
     app.add_exception_handler(http.AdminError, http.admin_error)
+
+
+def start(app: FastAPI) -> None:
+    """At start-up (the intake is ready): the export jobs, which delete results left from before."""
+    from bot.dashboard.export_jobs import ExportJobs
+
+    app.state.exports = ExportJobs(app.state.settings.data_dir / "exports", app.state.intake)
+
+
+def stop(app: FastAPI) -> None:
+    jobs = getattr(app.state, "exports", None)
+    if jobs is not None:
+        jobs.close()
