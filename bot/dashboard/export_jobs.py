@@ -74,6 +74,7 @@ class Job:
     finished: float | None = None
     filename: str = ""
     full_id: bool = False  # the result holds full ID numbers
+    skipped: int = 0  # applications whose documents could not be made (logged with their ids)
     error: str | None = None
     key: bytes = field(default=b"", repr=False)
 
@@ -219,7 +220,12 @@ class ExportJobs:
         job.full_id = True
         number = 0
         for app in self._applications(job, app_ids):
-            files = self.documents_of(app, today)
+            try:
+                files = self.documents_of(app, today)
+            except Exception:  # one application's bad data must not cost everyone's documents
+                log.exception("export job %s: the documents of application %s failed", job.id, app.id)
+                job.skipped += 1
+                continue
             if files:
                 number += 1
                 bundle.add(number, views.applicant(program, app)[0], files)

@@ -48,7 +48,7 @@ def selection(store: Store, campaign: Campaign, query: Mapping[str, str]) -> lis
     rows = store.read(
         lambda: store.db.execute(
             f"SELECT a.id FROM applications a WHERE a.campaign_id = ? AND {listing.ANSWERED} "
-            "ORDER BY a.created_at, a.id",
+            "ORDER BY a.created_at, a.rowid",
             [campaign.id],
         ).fetchall()
     )

@@ -47,7 +47,9 @@ class Bundle:
         self, out: IO[bytes] | io.RawIOBase, when: tuple[int, int, int, int, int, int] = (2020, 1, 1, 0, 0, 0)
     ) -> None:
         self._when = when
-        self._zip = zipfile.ZipFile(cast(IO[bytes], out), "w", compression=zipfile.ZIP_STORED, allowZip64=True)
+        self._zip = zipfile.ZipFile(
+            cast(IO[bytes], out), "w", compression=zipfile.ZIP_STORED, allowZip64=True
+        )
         self._folders: set[str] = set()
         self.files = 0
 
