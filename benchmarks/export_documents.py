@@ -6,14 +6,16 @@ applicant with their own name, ID number, dates and texts), each stored as a com
 SQLite store (encrypted state, as the chat stores it).
 
 Measured, in a fresh interpreter (so its peak memory is the export's): `ExportJobs` — the class behind
-/admin/campaigns/{id}/exports — runs the .zip job and then the .xlsx job for every application; wall time of
-both, and the process's peak resident memory (VmHWM). Baseline in the same run and process, before the
+/admin/campaigns/{id}/exports — runs the .zip job (documents rendered by `--processes` worker processes, as
+the server does; 1 = in the job's thread) and then the .xlsx job for every application; wall time of both,
+and peak memory: the process's VmHWM plus `--processes` × the largest worker's peak (an upper bound of
+the sum). Baseline in the same run and process, before the
 jobs (after 20 warm-up renders): rendering the same 2,000 documents into memory one after another (evaluate + template_context +
 render_docx, nothing kept) — the work no export can avoid; the ratio shows what zipping, encryption and the
 summary add. Checked afterwards: the zip opens, has 2,000 folders with one .docx each, and the .xlsx has
 2,000 rows.
 
-    python benchmarks/export_documents.py [--applications 2000] [--workers 1]
+    python benchmarks/export_documents.py [--applications 2000] [--processes 2]
 
 Targets: .zip + .xlsx of 2,000 applications ≤ 60 s wall, peak memory < 500 MB (a 2-core machine).
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -69,7 +72,7 @@ def build(data: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
-def export(data: Path, workers: int) -> dict[str, Any]:
+def export(data: Path, processes: int) -> dict[str, Any]:
     """In this (fresh) process: the baseline, then the two export jobs; figures as a dict."""
     from bot.dashboard.export_jobs import ExportJobs
     from bot.dashboard.sealed_files import read_sealed
@@ -103,7 +106,7 @@ def export(data: Path, workers: int) -> dict[str, Any]:
         baseline_s = time.perf_counter() - t0
         baseline_mb = vm_hwm_mb()
 
-        jobs = ExportJobs(data / "exports", intake, workers=workers)
+        jobs = ExportJobs(data / "exports", intake, processes=processes)
         timings: dict[str, float] = {}
         done = {}
         t_all = time.perf_counter()
@@ -117,6 +120,7 @@ def export(data: Path, workers: int) -> dict[str, Any]:
             done[kind] = job
         total_s = time.perf_counter() - t_all
         peak_mb = vm_hwm_mb()  # before the checks below read the results back
+        worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker
         results: dict[str, Path] = {}
         for kind, job in done.items():
             results[kind] = data / f"check.{kind}"
@@ -137,7 +141,9 @@ def export(data: Path, workers: int) -> dict[str, Any]:
         "job_s": timings,
         "baseline_render_s": round(baseline_s, 2),
         "ratio_to_render_only": round(total_s / baseline_s, 2),
-        "peak_mb": round(peak_mb, 1),
+        "peak_mb": round(peak_mb + processes * worker_mb, 1),
+        "export_process_peak_mb": round(peak_mb, 1),
+        "worker_peak_mb": round(worker_mb, 1),
         "peak_mb_before_jobs": round(baseline_mb, 1),
         "rss_mb_at_start": round(before_mb, 1),
         "zip_mb": round(results["zip"].stat().st_size / 1e6, 1),
@@ -151,19 +157,21 @@ def export(data: Path, workers: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--applications", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="render worker processes (1: in the job thread)"
+    )
     parser.add_argument("--export-only", type=Path, help=argparse.SUPPRESS)  # the measuring child
     args = parser.parse_args()
     chdir_root()
     if args.export_only:
-        print(json.dumps(export(args.export_only, args.workers)))
+        print(json.dumps(export(args.export_only, args.processes)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         data = Path(tmp) / "data"
         setup_s = build(data, args.applications)
         print(f"setup: {args.applications} complete applications in {setup_s:.1f} s")
         child = subprocess.run(
-            [sys.executable, __file__, "--export-only", str(data), "--workers", str(args.workers)],
+            [sys.executable, __file__, "--export-only", str(data), "--processes", str(args.processes)],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -179,11 +187,11 @@ def main() -> None:
         and found["zip_entries"] == args.applications == found["zip_folders"] == found["xlsx_rows"]
     )
     result = {
-        "config": {"applications": args.applications, "workers": args.workers, "campaign": CAMPAIGN},
+        "config": {"applications": args.applications, "processes": args.processes, "campaign": CAMPAIGN},
         "setup_s": round(setup_s, 1),
         **found,
         "target": {"export_s": TARGET_S, "peak_mb": TARGET_MB},
-        "met": ok,
+        "target_met": ok,
     }
     path = write_result(NAME, result)
     print(

@@ -13,12 +13,14 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,9 @@ from typing import Any
 from bot.dashboard import views
 from bot.dashboard.sealed_files import SealedWriter, new_key
 from bot.documents.bundle import Bundle
-from bot.documents.context import template_context
-from bot.documents.docx import render_docx
+from bot.documents.render_pool import Rendered, render_application, render_in_worker, start_worker
+from bot.documents.uploads import file_refs
 from bot.documents.xlsx import summary_filename
-from bot.engine.evaluate import evaluate
 from bot.exports import scope_of, selected, shows_id_number, summary_csv, summary_xlsx
 from bot.intake import Intake
 from storage import Application
@@ -40,6 +41,8 @@ WINDOW_S = 3600  # a result can be downloaded for an hour after it is ready
 KEEP_LOST_S = 24 * 3600  # how long the page of a job lost to a restart still says so
 MAX_ACTIVE_PER_USER = 3  # queued or running
 SWEEP_S = 60
+RENDER_PROCESSES = 2  # a .zip's documents are rendered by this many worker processes …
+MIN_FOR_PROCESSES = 200  # … when it has at least this many applications (starting them takes seconds)
 KINDS: dict[str, tuple[str, str, str]] = {  # kind: (name, suffix, media type)
     "xlsx": ("汇总表（Excel）", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": ("汇总表（CSV）", ".csv", "text/csv; charset=utf-8"),
@@ -90,9 +93,15 @@ class Job:
 
 class ExportJobs:
     def __init__(
-        self, folder: Path, intake: Intake, clock: Callable[[], float] = time.time, workers: int = 1
+        self,
+        folder: Path,
+        intake: Intake,
+        clock: Callable[[], float] = time.time,
+        workers: int = 1,
+        processes: int = RENDER_PROCESSES,
     ) -> None:
         self.folder = folder
+        self.processes = processes
         self.intake = intake
         self.clock = clock
         self._jobs: dict[str, Job] = {}
@@ -219,39 +228,83 @@ class ExportJobs:
         bundle = Bundle(out, (now.year, now.month, now.day, now.hour, now.minute, now.second))
         job.full_id = True
         number = 0
-        for app in self._applications(job, app_ids):
-            try:
-                files = self.documents_of(app, today)
-            except Exception:  # one application's bad data must not cost everyone's documents
-                log.exception("export job %s: the documents of application %s failed", job.id, app.id)
-                job.skipped += 1
-                continue
+
+        def add(app: Application, files: Rendered) -> None:
+            nonlocal number
             if files:
                 number += 1
                 bundle.add(number, views.applicant(program, app)[0], files)
+
+        if self.processes > 1 and len(app_ids) >= MIN_FOR_PROCESSES:
+            self._documents_in_processes(job, app_ids, today, add)
+        else:
+            for app in self._applications(job, app_ids):
+                try:
+                    files = self.documents_of(app, today)
+                except Exception:  # one application's bad data must not cost everyone's documents
+                    log.exception("export job %s: the documents of application %s failed", job.id, app.id)
+                    job.skipped += 1
+                    continue
+                add(app, files)
         bundle.close()
         title = campaign.title if campaign else job.campaign_id
         job.rows, job.filename = number, f"{title}-申报材料-{today.isoformat()}.zip"
 
-    def documents_of(self, app: Application, today: dt.date) -> list[tuple[str, bytes]]:
+    def _documents_in_processes(
+        self, job: Job, app_ids: list[str], today: dt.date, add: Callable[[Application, Rendered], None]
+    ) -> None:
+        """Rendered by `processes` worker processes, a few applications ahead, added in order."""
+        registry = self.intake.registry
+        context = multiprocessing.get_context("spawn")  # never fork a threaded server
+        pending: deque[tuple[Application, Future[Rendered]]] = deque()
+
+        def take() -> None:
+            app, future = pending.popleft()
+            try:
+                files = future.result()
+            except Exception:
+                log.exception("export job %s: the documents of application %s failed", job.id, app.id)
+                job.skipped += 1
+            else:
+                add(app, files)
+            job.done += 1
+
+        with ProcessPoolExecutor(
+            self.processes,
+            context,
+            initializer=start_worker,
+            initargs=(registry.forms_dir, registry.templates_dir),
+        ) as pool:
+            for app_id in app_ids:
+                if self._stop.is_set():
+                    raise RuntimeError("shutting down")
+                app = self.intake.store.get(app_id)
+                if app is None or app.campaign_id != job.campaign_id or app.status != "complete":
+                    job.done += 1
+                    continue
+                files = {}
+                for ref in file_refs(app.state):
+                    found = self.intake.store.get_file(ref, app.id)
+                    if found is not None:
+                        files[ref] = found[0]
+                pending.append((app, pool.submit(render_in_worker, app.campaign_id, app.state, files, today)))
+                while len(pending) > 2 * self.processes:
+                    take()
+            while pending:
+                take()
+
+    def documents_of(self, app: Application, today: dt.date) -> Rendered:
         """The generated documents of a complete application (rendered here, not cached)."""
         if app.status != "complete":
             return []
         intake = self.intake
         program, campaign = intake.program_for(app)
-        ev = evaluate(program, app.state, today, campaign)
-        answers = app.state.get("answers", {})
 
         def read_file(ref: str) -> bytes | None:
             found = intake.store.get_file(ref, app.id)
             return found[0] if found else None
 
-        out = []
-        for doc, filename in Intake._applicable_documents(program, ev):
-            context = template_context(program, ev, doc, campaign)
-            template = intake.registry.template(doc.template)
-            out.append((filename, render_docx(program, template, context, answers, read_file)))
-        return out
+        return render_application(intake.registry, program, campaign, app.state, read_file, today)
 
     # -- files ----------------------------------------------------------------------------------------
 

@@ -354,3 +354,24 @@ def test_lone_surrogates_and_control_characters_do_not_break_any_export(
     (second,) = folders - {"0001_张三"}
     assert second.startswith("0002_") and second.endswith("李四")
     assert all("\x00" not in n and "\x1b" not in n for n in archive.namelist())
+
+
+def test_a_large_zip_is_rendered_by_worker_processes_with_the_same_result(
+    client: TestClient, applications: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.dashboard import export_jobs
+
+    csrf = logged_in(client, "jiang")
+    in_thread = zipfile.ZipFile(io.BytesIO(download(client, csrf, "zip")))
+    monkeypatch.setattr(export_jobs, "MIN_FOR_PROCESSES", 1)  # these three count as large
+    monkeypatch.setattr(client.app.state.exports, "processes", 2)  # type: ignore[attr-defined]
+    monkeypatch.setattr(ExportJobs, "documents_of", None)  # the thread path is not taken
+    in_processes = zipfile.ZipFile(io.BytesIO(download(client, csrf, "zip")))
+    assert in_processes.namelist() == in_thread.namelist() == [
+        "0001_张三/张三-专业技术人员参加高技能人才评价申报表.docx",
+        f"0002_{HOSTILE.replace('<', '_').replace('>', '_')}/{HOSTILE.replace('<', '_').replace('>', '_')}"
+        "-专业技术人员参加高技能人才评价申报表.docx",
+    ]
+    for name in in_thread.namelist():
+        document = Document(io.BytesIO(in_processes.read(name)))
+        assert FULL_ID in " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
