@@ -367,11 +367,15 @@ def test_a_large_zip_is_rendered_by_worker_processes_with_the_same_result(
     monkeypatch.setattr(client.app.state.exports, "processes", 2)  # type: ignore[attr-defined]
     monkeypatch.setattr(ExportJobs, "documents_of", None)  # the thread path is not taken
     in_processes = zipfile.ZipFile(io.BytesIO(download(client, csrf, "zip")))
-    assert in_processes.namelist() == in_thread.namelist() == [
-        "0001_张三/张三-专业技术人员参加高技能人才评价申报表.docx",
-        f"0002_{HOSTILE.replace('<', '_').replace('>', '_')}/{HOSTILE.replace('<', '_').replace('>', '_')}"
-        "-专业技术人员参加高技能人才评价申报表.docx",
-    ]
+    assert (
+        in_processes.namelist()
+        == in_thread.namelist()
+        == [
+            "0001_张三/张三-专业技术人员参加高技能人才评价申报表.docx",
+            f"0002_{HOSTILE.replace('<', '_').replace('>', '_')}/{HOSTILE.replace('<', '_').replace('>', '_')}"
+            "-专业技术人员参加高技能人才评价申报表.docx",
+        ]
+    )
     for name in in_thread.namelist():
         document = Document(io.BytesIO(in_processes.read(name)))
         assert FULL_ID in " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
