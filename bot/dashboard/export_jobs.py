@@ -18,6 +18,7 @@ import os
 import secrets
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -185,8 +186,10 @@ class ExportJobs:
                 out.abandon()
                 raise
             out.close()
-        except Exception:
-            log.exception("export job %s (%s, %s) failed", job.id, job.campaign_id, job.kind)
+        except Exception as exc:
+            log.error(
+                "export job %s (%s, %s) failed: %s", job.id, job.campaign_id, job.kind, where_failed(exc)
+            )
             self._remove(path)
             job.state, job.error = "failed", "导出时出错，请稍后重试；仍不行请联系管理员。"
         else:
@@ -241,8 +244,13 @@ class ExportJobs:
             for app in self._applications(job, app_ids):
                 try:
                     files = self.documents_of(app, today)
-                except Exception:  # one application's bad data must not cost everyone's documents
-                    log.exception("export job %s: the documents of application %s failed", job.id, app.id)
+                except Exception as exc:  # one application's bad data must not cost everyone's documents
+                    log.error(
+                        "export job %s: documents of application %s failed: %s",
+                        job.id,
+                        app.id,
+                        where_failed(exc),
+                    )
                     job.skipped += 1
                     continue
                 add(app, files)
@@ -262,8 +270,10 @@ class ExportJobs:
             app, future = pending.popleft()
             try:
                 files = future.result()
-            except Exception:
-                log.exception("export job %s: the documents of application %s failed", job.id, app.id)
+            except Exception as exc:
+                log.error(
+                    "export job %s: documents of application %s failed: %s", job.id, app.id, where_failed(exc)
+                )
                 job.skipped += 1
             else:
                 add(app, files)
@@ -339,10 +349,17 @@ class ExportJobs:
         while not self._stop.wait(SWEEP_S):
             try:
                 self.sweep()
-            except Exception:
-                log.exception("export sweep failed")
+            except Exception as exc:
+                log.error("export sweep failed: %s", where_failed(exc))
 
     @staticmethod
     def _remove(path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def where_failed(exc: BaseException) -> str:
+    """The kind of error and where it was raised, never its message (which may quote an applicant's value)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{place}"

@@ -379,3 +379,30 @@ def test_a_large_zip_is_rendered_by_worker_processes_with_the_same_result(
     for name in in_thread.namelist():
         document = Document(io.BytesIO(in_processes.read(name)))
         assert FULL_ID in " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+
+
+def test_an_application_whose_documents_fail_is_skipped_said_and_logged_without_values(
+    client: TestClient,
+    applications: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.dashboard import export_jobs
+
+    original = export_jobs.render_application
+
+    def broken(registry: Any, program: Any, campaign: Any, state: dict[str, Any], *rest: Any) -> Any:
+        if state["answers"]["name"] == HOSTILE:
+            raise ValueError(f"cannot render {state['answers']['name']} {FULL_ID}")
+        return original(registry, program, campaign, state, *rest)
+
+    monkeypatch.setattr(export_jobs, "render_application", broken)
+    csrf = logged_in(client, "jiang")
+    location = export(client, csrf, "zip")
+    page = finished(client, location)
+    assert "已完成" in page.text and "1 份申报的申报材料未能生成" in page.text
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{location}/download").content))
+    assert [n.split("/")[0] for n in archive.namelist()] == ["0001_张三"]
+    logged = caplog.text
+    assert applications["hostile"] in logged and "ValueError at test_exports.py" in logged
+    assert FULL_ID not in logged and "img" not in logged
