@@ -19,11 +19,20 @@ from typing import Any
 from _common import RESULTS, ROOT, write_result
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine_turns", "spec_load", "document_render", "http_turns", "deadline_load", "upload_memory")
+BENCHMARKS = (
+    "engine_turns",
+    "spec_load",
+    "document_render",
+    "http_turns",
+    "deadline_load",
+    "upload_memory",
+    "export_documents",
+)
 QUICK_ARGS = {
     "deadline_load": ["--quick"],
     "http_turns": ["--rounds", "1"],
     "upload_memory": ["--uploads", "10", "--distinct", "2"],
+    "export_documents": ["--applications", "200"],
 }
 
 
@@ -62,6 +71,11 @@ def headline(name: str, data: dict[str, Any]) -> str:
             f"(< 300), kept {m['after_burst_rss']} MB; {data['accepted']} accepted, upload p95 {u.get('p95')} ms, "
             f"errors {data['errors']}"
         )
+    if name == "export_documents":
+        return (
+            f".zip + .xlsx of {data['applications']}: {data['export_s']} s (≤ 60 s; render-only "
+            f"{data['baseline_render_s']} s → {data['ratio_to_render_only']}×), peak {data['peak_mb']} MB (< 500)"
+        )
     return ""
 
 
@@ -71,7 +85,8 @@ def main() -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke sizes: deadline_load --quick, http_turns --rounds 1, upload_memory --uploads 10",
+        help="smoke sizes: deadline_load --quick, http_turns --rounds 1, upload_memory --uploads 10, "
+        "export_documents --applications 200",
     )
     args = parser.parse_args()
 

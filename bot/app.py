@@ -37,9 +37,11 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
         store = Store(settings.data_dir, settings.key_file)
         app.state.intake = Intake(registry, store, clock=clock)
         app.state.telegram = await telegram.start_webhook(settings, app.state.intake)
+        dashboard.start(app)  # export jobs
         try:
             yield
         finally:
+            dashboard.stop(app)
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             app.state.intake.close()

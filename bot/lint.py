@@ -278,8 +278,14 @@ class _FormLint:
         from bot.engine.summaries import COMMON_PREFIX, ROW_PREFIX, scan_template
 
         used: set[str] = set()
+        for compiled in self.program.summaries:
+            for column in compiled.columns:
+                used |= set(placeholders(column.text or "")) | {column.name or ""}
+                used |= set(column.expr.names if column.expr else ())
         for summary in self.program.spec.summaries:
             used |= {summary.sheet_by or "", *summary.sort_by}
+            if summary.template is None:
+                continue
             path = self.templates_dir / summary.template
             if not path.is_file():
                 continue

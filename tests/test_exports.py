@@ -19,6 +19,7 @@ from bot.engine.expressions import ExpressionError
 from bot.exports import export_summaries
 from bot.intake import Intake
 from bot.registry import Registry
+from bot.settings import ROOT
 from storage import Store
 from tests.summary_form import CAMPAIGN, INSTITUTION, ROW_FILL, TODAY, fill_applications, write_form
 
@@ -169,3 +170,64 @@ def test_common_of_an_unknown_name_is_an_author_error(tmp_path: Path) -> None:
     with pytest.raises(SpecErrors) as caught:
         Registry.load(forms, templates)
     assert "common.gendr" in str(caught.value) and "common.gender" in str(caught.value)
+
+
+# -- every campaign in forms/campaigns ---------------------------------------------------------------------
+
+SCENARIOS = ROOT / "tests" / "scenarios"
+
+
+def _complete_scenarios() -> dict[str, tuple[Path, dict[str, Any]]]:
+    """One scenario expected to complete per campaign (a hostile one first where there is one)."""
+    from bot.engine.yamlsource import read
+    from bot.scenarios import scenario_files
+
+    found: dict[str, tuple[Path, dict[str, Any]]] = {}
+    files = scenario_files([SCENARIOS])
+    for path in sorted(files, key=lambda p: "hostile" not in p.name):
+        data = read(path).data
+        if isinstance(data, dict) and (data.get("expect") or {}).get("status") == "complete":
+            found.setdefault(str(data["campaign"]), (path, data))
+    return found
+
+
+def test_every_form_declares_a_summary_and_shenbao_export_writes_it_for_every_campaign(
+    tmp_path: Path,
+) -> None:
+    import datetime as dt
+
+    from bot.fill import fill
+    from bot.scenarios import scenario_answers
+
+    registry = Registry.load(ROOT / "forms", ROOT / "doc_templates")
+    assert all(program.summaries for program in registry.forms.values())
+    scenarios = _complete_scenarios()
+    assert set(scenarios) == set(registry.campaigns)
+    with Store(tmp_path / "data") as store:
+        for campaign_id, (path, data) in scenarios.items():
+            today = dt.date.fromisoformat(str(data.get("today", "2023-09-20")))
+            intake = Intake(registry, store, clock=lambda today=today: today)
+            result = fill(intake, campaign_id, scenario_answers(path, data), base=path.parent, today=today)
+            assert result.data["status"] == "complete", (path, result.data["errors"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHENBAO_")}
+    env |= {"SHENBAO_DATA_DIR": str(tmp_path / "data")}
+    for campaign_id in registry.campaigns:
+        out = tmp_path / "out" / campaign_id
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "export", campaign_id, "--out", str(out), "--today", "2023-09-20"],
+            env=env, capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=ROOT,
+        )  # fmt: skip
+        assert done.returncode == 0, (campaign_id, done.stderr)
+        assert "1 人" in done.stdout, done.stdout
+        (written,) = out.iterdir()
+        workbook = load_workbook(written)
+        program = registry.forms[registry.campaigns[campaign_id].form]
+        summary = program.summaries[0]
+        if summary.summary.template is None:
+            ws = workbook.worksheets[0]
+            assert [c.value for c in ws[3]] == [c.title for c in summary.columns]
+            assert ws["A4"].value == 1 and ws.cell(4, len(summary.columns)).value == "已生成"
+            assert ws.max_row == 4
+        else:
+            texts = [str(c.value or "") for ws in workbook for row in ws.iter_rows() for c in row]
+            assert not any("{{" in t for t in texts) and any("1 人" in t or t == "1" for t in texts)

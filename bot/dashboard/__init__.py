@@ -12,10 +12,11 @@ if TYPE_CHECKING:
 def install(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
-    from bot.dashboard import audit_page, http, overview, pages, preview, second_factor
+    from bot.dashboard import audit_page, exports, http, overview, pages, preview, second_factor
 
     app.include_router(pages.router)
     app.include_router(overview.router)
+    app.include_router(exports.router)
     app.include_router(preview.router)
     app.include_router(second_factor.router)
     app.include_router(audit_page.router)
@@ -24,3 +25,16 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(http.PasswordChangeRequired, http.password_change_required)
     app.add_exception_handler(http.SecondFactorRequired, http.second_factor_required)
     app.add_exception_handler(http.AdminError, http.admin_error)
+
+
+def start(app: FastAPI) -> None:
+    """At start-up (the intake is ready): the export jobs, which delete results left from before."""
+    from bot.dashboard.export_jobs import ExportJobs
+
+    app.state.exports = ExportJobs(app.state.settings.data_dir / "exports", app.state.intake)
+
+
+def stop(app: FastAPI) -> None:
+    jobs = getattr(app.state, "exports", None)
+    if jobs is not None:
+        jobs.close()

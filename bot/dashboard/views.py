@@ -22,6 +22,14 @@ STATUS_NAMES = {
     "ineligible": "不符合条件",
     "abandoned": "已放弃",
 }
+
+
+def status_name(app: Application) -> str:
+    """The status a coordinator sees, in words: their review status once past 已生成, else the engine's."""
+    key = app.review_status or app.status
+    return STATUS_NAMES.get(key, key)
+
+
 NAME_FIELD = "name"  # the applicant's (or, on filing forms, the institution's) name, where a form has one
 
 

@@ -83,9 +83,22 @@ class CompiledDocument:
 
 
 @dataclass(frozen=True)
+class CompiledColumn:
+    """A summary column: `name` (a field, computed value or outcome written as on paper, or `_index`),
+    `expr` (any other expression) or `text` (words with `{名称}`); exactly one is set."""
+
+    title: str
+    name: str | None = None
+    expr: Expr | None = None
+    text: str | None = None
+    width: float | None = None
+
+
+@dataclass(frozen=True)
 class CompiledSummary:
     summary: SummarySpec
     where: Expr | None
+    columns: tuple[CompiledColumn, ...] = ()
 
 
 @dataclass

@@ -235,16 +235,41 @@ class DocumentSpec(Strict):
     values: dict[Ident, str] = Field(default_factory=dict)
 
 
+class SummaryColumn(Strict):
+    """One column of a summary table declared without a template: its heading and what each row shows:
+    `value` (an expression; a bare field name is written as on paper, `_index` is the row number) or
+    `text` (words with `{名称}` replaced)."""
+
+    title: str = Field(min_length=1, max_length=40)
+    value: str | None = None
+    text: str | None = None
+    width: float | None = Field(default=None, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SummaryColumn:
+        if (self.value is None) == (self.text is None):
+            raise ValueError("每一列写 value（表达式或名称）或 text（带 {名称} 的文字），两者只写一个")
+        return self
+
+
 class SummarySpec(Strict):
-    """A coordinator's summary table (汇总表): one .xlsx for the applications collected (see docs)."""
+    """A coordinator's summary table (汇总表): one .xlsx for the applications collected (see docs). Either
+    an author's `template` or `columns` (a plain printed table); `columns` also make the CSV export."""
 
     id: Ident
-    template: str
+    template: str | None = None
+    columns: list[SummaryColumn] = Field(default_factory=list, max_length=60)
     filename: str
     title: str | None = None
     sheet_by: Ident | None = None
     where: str | None = None
     sort_by: list[Ident] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _template_or_columns(self) -> SummarySpec:
+        if self.template is None and not self.columns:
+            raise ValueError("汇总表要写 template（Excel 模板）或 columns（各列），至少写一个")
+        return self
 
 
 class DuplicateCheck(Strict):

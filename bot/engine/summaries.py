@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.expressions import BUILTIN_NAMES, Expr, ExpressionError, compile_expr
-from bot.engine.program import CompiledSummary
-from bot.engine.spec import FormSpec
+from bot.engine.program import CompiledColumn, CompiledSummary
+from bot.engine.spec import FormSpec, SummaryColumn
 from bot.engine.text import placeholders
 from bot.engine.yamlsource import Path_
 
@@ -24,6 +24,9 @@ ROW_PREFIX = "r."
 COMMON_PREFIX = "common."  # header: the value every row of the sheet shares (blank when they differ)
 INDEX = "_index"
 APPLICATION = "application"  # what a `where` sees of the application itself: {status, channel, ...}
+# What `application.<key>` holds (in `where` and in column expressions); `status_name` is the status as the
+# coordinator sees it (their review status once past 已生成), in words.
+APPLICATION_KEYS = ("status", "status_name", "channel", "created_at", "updated_at")
 DEFAULT_WHERE = 'application.status == "complete"'
 # Header values: the same in every cell of a workbook (`sheet` and `count` per sheet).
 HEADER_NAMES = ("title", "form_title", "institution", "campaign_id", "campaign_title", "deadline", "today")
@@ -110,16 +113,54 @@ def compile_summaries(
                     f"{name!r} 不是普通字段、computed 或 outcomes 的名称{_guess(name, rows, None)}；"
                     f"可用：{'、'.join(rows)}（重复组不能用）",
                 )
-        if APPLICATION in names and summary.where is not None:
+        if APPLICATION in names and (summary.where is not None or summary.columns):
             error(
-                (*base, "where"),
-                f"字段编号 {APPLICATION!r} 与汇总表 where 里的 application 冲突；请给字段改名",
+                (*base, "where" if summary.where is not None else "columns"),
+                f"字段编号 {APPLICATION!r} 与汇总表里的 application 冲突；请给字段改名",
             )
         where = expr(summary.where or DEFAULT_WHERE, (*base, "where"), names | {APPLICATION})
-        if templates is not None:
+        if templates is not None and summary.template is not None:
             _check_template(templates / summary.template, rows, (*base, "template"), error)
-        out.append(CompiledSummary(summary, where))
+        columns = [
+            _column(column, rows, (*base, "columns", j), expr, error, names)
+            for j, column in enumerate(summary.columns)
+        ]
+        out.append(CompiledSummary(summary, where, tuple(columns)))
     return out
+
+
+def _column(
+    column: SummaryColumn,
+    rows: list[str],
+    where: Path_,
+    expr: ExprCompiler,
+    error: ErrorSink,
+    names: frozenset[str],
+) -> CompiledColumn:
+    """A column of a template-less table: a bare name (as on paper), `_index`, an expression or a text."""
+    if column.text is not None:
+        for name in placeholders(column.text):
+            if name not in rows:
+                error(
+                    (*where, "text"),
+                    f"文字中的 {{{name}}} 不是普通字段、computed 或 outcomes 的名称{_guess(name, rows, None)}",
+                )
+        return CompiledColumn(column.title, text=column.text, width=column.width)
+    source = (column.value or "").strip()
+    if source == INDEX or source in rows:
+        return CompiledColumn(column.title, name=source, width=column.width)
+    compiled = expr(source, (*where, "value"), names | {APPLICATION})
+    for key in _application_keys(source):
+        if key not in APPLICATION_KEYS:
+            error(
+                (*where, "value"),
+                f"application.{key} 不能用；可用：" + "、".join(f"application.{k}" for k in APPLICATION_KEYS),
+            )
+    return CompiledColumn(column.title, expr=compiled, width=column.width)
+
+
+def _application_keys(source: str) -> list[str]:
+    return re.findall(rf"\b{APPLICATION}\.([A-Za-z_]\w*)", source)
 
 
 def _check_template(path: Path, rows: list[str], where: Path_, error: ErrorSink) -> None:
