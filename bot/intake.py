@@ -163,7 +163,8 @@ class Intake:
             accepted=False,
             state=state,
         )
-        fresh = replace(app, state=state, event_count=app.event_count + 1, review_status=current)
+        moved = current if current in review.NAMES else app.review_status
+        fresh = replace(app, state=state, event_count=app.event_count + 1, review_status=moved)
         return [reply], fresh
 
     def _review_notice(self, app: Application) -> Reply:

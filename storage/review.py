@@ -8,7 +8,7 @@ coordinator sees is ``COALESCE(review_status, status)``:
     received ─> returned (材料退回, reason) ─申报人改后重新生成─> corrected (已修改待复核)
     received / corrected ─> approved (审核通过) / rejected (审核不通过, reason) / returned
     complete / corrected ─> received (the materials came without a reported waybill)
-    returned / corrected ─申报人 "已寄出 SF…"─> sent (sent again)
+    returned / corrected ─申报人 "已寄出 SF…"─> sent (sent again); sent ─> sent (a mistyped number corrected)
 
 approved and rejected are final; an ineligible application (不符合条件, the engine's own status) and one
 still being filled have no transitions. `TRANSITIONS` is the table; `change` applies one in ONE write
@@ -51,6 +51,7 @@ COORDINATOR, BY_APPLICANT = "coordinator", "applicant"
 # (from, to) -> who may make the change
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("complete", "sent"): BY_APPLICANT,
+    ("sent", "sent"): BY_APPLICANT,  # a mistyped number corrected (the earlier one still finds it)
     ("returned", "sent"): BY_APPLICANT,
     ("corrected", "sent"): BY_APPLICANT,
     ("returned", "corrected"): BY_APPLICANT,
