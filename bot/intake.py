@@ -210,9 +210,7 @@ class Intake:
         else:
             state.pop("flags", None)
         # Regenerated after a return: the application moves to 已修改待复核 (the coordinator sees what changed).
-        correcting = (
-            state.get("status") == "complete" and app.status != "complete" and app.review_status == "returned"
-        )
+        correcting = app.review_status == "returned" and any(r.kind == "done" for r in replies)
         if correcting:
             replies.append(
                 Reply(
@@ -247,13 +245,13 @@ class Intake:
         )
         status = str(state.get("status", "in_progress"))
         committed = replace(app, state=state, status=status, event_count=app.event_count + 1)
-        if status == "complete" and app.status != "complete":
-            if correcting:
-                try:
-                    review.change(self.store, app.id, "corrected", review.APPLICANT, by=review.BY_APPLICANT)
-                    committed = replace(committed, review_status="corrected")
-                except review.Refused:
-                    pass  # the coordinator changed the status meanwhile: theirs stands
+        if correcting:
+            try:
+                review.change(self.store, app.id, "corrected", review.APPLICANT, by=review.BY_APPLICANT)
+                committed = replace(committed, review_status="corrected")
+            except review.Refused:
+                pass  # the coordinator changed the status meanwhile: theirs stands
+        if status == "complete" and (app.status != "complete" or correcting):
             self._prerender(committed, day)
         return replies, committed
 

@@ -173,3 +173,22 @@ def test_the_terminal_channel_takes_the_same_command(tmp_path: Path) -> None:
             assert store.get(app.id).review_status == "sent"  # type: ignore[union-attr]
         finally:
             intake.close()
+
+
+def test_a_correction_through_the_edit_menu_also_counts(client: TestClient) -> None:
+    """The 修改 button opens the edit menu first (the engine then keeps the status `complete` while the
+    answer is changed): the regenerated form still moves the application to 已修改待复核."""
+    token = start(client)
+    say(client, token, *COMPLETE, "确认")
+    app_id = only_app(client)
+    review.change(store_of(client), app_id, "received", "jiang")
+    review.change(store_of(client), app_id, "returned", "jiang", reason="姓名有误")
+    menu = client.post(
+        "/api/session/messages", headers={"Authorization": f"Bearer {token}"}, json={"command": "edit"}
+    )
+    assert menu.json()["state"]["mode"] == "edit_menu"
+    body = say(client, token, "修改 姓名", "李四", "确认")
+    assert body["state"]["review"]["status"] == "corrected"
+    unchanged = say(client, token, "修改 姓名", "李四", "确认")  # a second regeneration: nothing to move
+    assert unchanged["state"]["review"]["status"] == "corrected"
+    assert [c.to_status for c in review.history(store_of(client), app_id)][-1] == "corrected"

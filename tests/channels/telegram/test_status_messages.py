@@ -39,7 +39,7 @@ def applied_in_telegram(data: Path, *then: str) -> tuple[str, list[str]]:
 
 
 def test_the_applicant_reports_the_waybill_in_telegram(tmp_path: Path) -> None:
-    app_id, said = applied_in_telegram(tmp_path / "data", "已寄出 SF12", "/sent sf 1234 5678 9012 3")
+    _, said = applied_in_telegram(tmp_path / "data", "已寄出 SF12", "/sent sf 1234 5678 9012 3")
     assert "顺丰运单号格式不对" in said[0] and "例如：已寄出 SF1234567890123" in said[0]
     assert "✓ 已记录：材料已寄出（顺丰运单号 SF1234567890123）" in said[1]
 
