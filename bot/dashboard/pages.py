@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.dashboard import auth, detail, passwords, users, views
+from bot.dashboard import auth, detail, passwords, users, views, workflow
 from bot.dashboard.http import (
     MAX_PAGE_SIZE,
     NOT_FOUND,
@@ -193,6 +193,8 @@ async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)
         "campaign": views.campaign_row(intake.registry, campaign, 0, today),
         "app": views.application_row(program, app),
         "detail": await run_in_threadpool(detail.detail, intake, app, today, campaign_ids(request, v)),
+        "workflow": workflow.panel(intake, app, request),
+        "history": await run_in_threadpool(workflow.history, intake, app, program),
     }
     return render(request, "application.html", context)
 

@@ -12,16 +12,11 @@ from bot.engine.identifiers import mask_id_number
 from bot.engine.program import FormProgram
 from bot.engine.spec import IdNumberField
 from bot.registry import Registry
-from storage import Application
+from storage import Application, review
 from storage.accounts import User
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
-STATUS_NAMES = {
-    "in_progress": "填写中",
-    "complete": "已生成",
-    "ineligible": "不符合条件",
-    "abandoned": "已放弃",
-}
+STATUS_NAMES = {**review.ENGINE_NAMES, **review.NAMES}  # keys: COALESCE(review_status, status)
 
 
 def status_name(app: Application) -> str:
@@ -104,8 +99,8 @@ def application_row(program: FormProgram, app: Application) -> dict[str, Any]:
         "id": app.id,
         "created": local_time(app.created_at),
         "updated": local_time(app.updated_at),
-        "status": app.status,
-        "status_name": STATUS_NAMES.get(app.status, app.status),
+        "status": (shown := review.shown_status(app.status, app.review_status)),
+        "status_name": STATUS_NAMES.get(shown, shown),
         "level": app.level or "",
         "name": name,
         "id_masked": id_masked,

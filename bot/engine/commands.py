@@ -18,9 +18,13 @@ _WORDS: dict[str, str] = {
     "保持": "keep",
     "保持不变": "keep",
     "进度": "status",
+    "已寄出": "sent",
 }
 # "/unknown" is what any other slash command becomes: it gets a hint, never counts as an answer.
-_SLASH = frozenset({"back", "skip", "edit", "review", "restart", "help", "stop", "keep", "status", "start"})
+_SLASH = frozenset(
+    {"back", "skip", "edit", "review", "restart", "help", "stop", "keep", "status", "start", "sent"}
+)
+SENT_WORD = "已寄出"  # `已寄出 SF1234567890123`: the materials were mailed (bot/intake.py records it)
 COMMAND_WORDS: dict[str, str] = {v: k for k, v in reversed(list(_WORDS.items()))}
 
 
@@ -42,4 +46,6 @@ def parse_command(text: str) -> Command | None:
     head, _, arg = stripped.partition(" ")
     if head == "修改" and arg.strip():
         return Command("edit", arg.strip())
+    if stripped.startswith(SENT_WORD):  # 已寄出SF…, 已寄出：SF…, 已寄出 sf 1234 …
+        return Command("sent", stripped[len(SENT_WORD) :].strip(" \t:：,，。"))
     return None

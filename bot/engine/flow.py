@@ -463,6 +463,20 @@ class Step(EditCommands):
         self.out.append(r.notice(f"已完成 {n - 1}/{total} 题。"))
         self._advance(repeat=True)
 
+    def _cmd_sent(self, _arg: str) -> None:
+        """`已寄出 SF…` once the form is generated is recorded outside the engine (bot/intake.py: it changes
+        where the application stands with the institution); before that, the applicant is told to finish."""
+        if self.s.mode == "done":
+            self.out.append(r.notice("已收到。请发送“已寄出”加顺丰运单号，例如：已寄出 SF1234567890123"))
+        else:
+            self.out.append(
+                r.notice(
+                    "申报表还没有生成，请先完成填写并确认生成申报表；按提交清单寄出材料后，"
+                    "再发送“已寄出”加顺丰运单号，例如：已寄出 SF1234567890123"
+                )
+            )
+        self._advance(repeat=self.s.mode != "done")
+
     def _cmd_restart(self, _arg: str) -> None:
         self.s.data["resume_mode"] = self.s.mode
         self.s.mode = "confirm_restart"

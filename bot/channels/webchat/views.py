@@ -8,7 +8,7 @@ from typing import Any
 from bot.channels.webchat import tickets
 from bot.engine.flow import progress_of
 from bot.intake import Intake
-from storage import Application
+from storage import Application, review
 
 WEEKDAYS = "一二三四五六日"
 
@@ -48,6 +48,7 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
         "outcomes": [],
         "findings": intake.findings(app, today),
         "id_given": intake.id_suffix(app) is not None,  # 换新码 then asks for its last four
+        "review": review_view(intake, app),
     }
     if complete:
         ev = intake.evaluation(app, today)
@@ -69,3 +70,25 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
             if ev.outcomes.get(name) not in (None, "")
         ]
     return view
+
+
+def review_view(intake: Intake, app: Application) -> dict[str, Any] | None:
+    """Where the application stands with the institution once past 已生成 (storage/review.py): the status,
+    and the coordinator's reason for it (a return, a rejection), shown as text by the page."""
+    if app.review_status is None:
+        return None
+    changes = review.history(intake.store, app.id)
+    last = changes[-1] if changes else None
+    by_coordinator = last is not None and last.actor != review.APPLICANT
+    returned = next((c for c in reversed(changes) if c.to_status == "returned"), None)
+    return {
+        "status": app.review_status,
+        "name": review.name(app.review_status),
+        "reason": last.reason if last is not None and by_coordinator else "",
+        "at": last.at if last is not None else None,
+        "waybill": next((c.waybill for c in reversed(changes) if c.waybill), ""),
+        "can_correct": app.review_status == "returned",
+        "returned_reason": returned.reason
+        if returned is not None and app.review_status == "corrected"
+        else "",
+    }

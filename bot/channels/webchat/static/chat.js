@@ -688,10 +688,38 @@
     return el("div", { className: "copy-url" }, [btn, el("span", { className: "basis", text: "（1 小时内有效）" })]);
   }
 
+  /* Where the application stands with the institution (已寄出, 材料退回 with the coordinator's reason, ...):
+     text only, whatever the reason holds. After a return the applicant is offered to correct it. */
+  function reviewBox(review) {
+    var box = el("section", {
+      className: "review-status review-" + str(review.status),
+      attrs: { "aria-label": "审核状态", "data-testid": "review-status" }
+    }, [el("p", { className: "review-name" }, [el("span", { text: "审核状态：" }), el("strong", { text: str(review.name) })])]);
+    if (review.waybill) box.appendChild(el("p", { className: "basis", text: "顺丰运单号：" + str(review.waybill) }));
+    if (review.reason) box.appendChild(el("p", { className: "review-reason", text: "受理机构说明：" + str(review.reason) }));
+    if (review.can_correct) {
+      box.appendChild(el("p", { className: "basis", text: "请点“修改”按说明更正答案，改完回复“确认”会重新生成申报表。" }));
+      box.appendChild(el("p", {}, [el("button", {
+        className: "btn btn-primary review-correct", attrs: { type: "button" }, text: "修改",
+        on: { click: sendCommand("edit") }
+      })]));
+    }
+    return box;
+  }
+
+  function renderReviewCard(state) {
+    var old = document.querySelector(".card.review-card");
+    if (old) old.parentNode.removeChild(old);
+    if (!state || !state.review || state.status === "complete") return null;
+    return append(el("div", { className: "card review-card" }, [reviewBox(state.review)]));
+  }
+
   function renderResult(state, doneData) {
     var old = document.querySelector(".card.result");
     if (old) old.parentNode.removeChild(old);
     var card = el("div", { className: "card result", attrs: { "data-testid": "result" } }, [el("h2", { text: "✓ 填写完成，申报表已生成" })]);
+    if (state && state.review) card.appendChild(reviewBox(state.review));
+    else card.appendChild(el("p", { className: "basis", text: "按清单寄出材料后，请发送“已寄出”加顺丰运单号，例如：已寄出 SF1234567890123" }));
     var rows = outcomeRows(state, doneData);
     if (rows.length) {
       var dl = el("dl");
@@ -946,7 +974,8 @@
 
   function afterReplies(replies, state) {
     var done = (replies || []).filter(function (r) { return r && r.kind === "done"; })[0];
-    if (state && state.status === "complete" && (done || !document.querySelector(".card.result"))) {
+    var moved = (replies || []).some(function (r) { return r && r.data && r.data.review_status; });
+    if (state && state.status === "complete" && (done || moved || !document.querySelector(".card.result"))) {
       var anchor = done ? findLast(".msg.bot.done") : null;
       var card = renderResult(state, done && done.data);
       if (anchor) {
@@ -1056,6 +1085,7 @@
     applyState(data.state);
     if (data.resume_code) setResumeCode(data.resume_code);
     afterReplies(replies, data.state);
+    renderReviewCard(data.state);
     setBusy(false);
     var result = document.querySelector(".card.result");
     if (result && !rendered.interactive) scrollToNode(result);
