@@ -26,6 +26,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 
 WEEKDAYS = "一二三四五六日"
 MAX_DAYS = 92  # the per-day chart shows at most this many days (the last ones)
+MIN_DAYS = 14  # ... and at least this many (ending on the same day)
 MAX_EVALUATED = 2000  # 评价方式 is an outcome in the encrypted answers: counted up to this many applications
 MAX_DUPLICATES_LISTED = 50
 METHOD_OUTCOME = "method"  # the outcome counted as 评价方式, where the form has one
@@ -170,13 +171,14 @@ def day_chart(
     stats: CampaignStats, deadline: dt.date, today: dt.date, calendar: WorkCalendar
 ) -> dict[str, Any] | None:
     """Started and completed per Beijing day, from the first application's day to the deadline (or the last
-    activity, if later): at most MAX_DAYS days (the last ones). Bar geometry in percent, for the template."""
+    activity, if later): at least MIN_DAYS, at most MAX_DAYS days (the last ones). Bar geometry in percent."""
     active = [*stats.started, *stats.completed]
     if not active:
         return None
     first, last = min(active), max(active)
     end = max(last, deadline) if first <= deadline else last
     start = max(first, end - dt.timedelta(days=MAX_DAYS - 1))
+    start = min(start, end - dt.timedelta(days=MIN_DAYS - 1))  # a few days alone would make huge bars
     span = (end - start).days + 1
     top = max([*stats.started.values(), *stats.completed.values(), 1])
     step = max(1, -(-span // 8))  # about 8 date labels, whatever the width
@@ -209,7 +211,7 @@ def day_chart(
         "mid": top // 2 if top >= 2 else None,
         "first": start.isoformat(),
         "last": end.isoformat(),
-        "cut": start > first,
+        "cut": start > first,  # older days left out
         "show_values": span <= 21,
         "total_started": sum(d["started"] for d in days),
         "total_completed": sum(d["completed"] for d in days),

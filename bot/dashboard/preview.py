@@ -71,6 +71,7 @@ async def preview_page(request: Request, app_id: str, doc_id: str, v: Viewer = D
         "doc": {"id": doc.id, "title": doc.title, "filename": doc.filename},
         "pages": list(range(1, count + 1)),
         "error": error,
+        "max_pages": page_images.MAX_PAGES,
     }
     return render(request, "preview.html", context)
 

@@ -207,3 +207,25 @@ def test_list_links_to_the_overview(client: TestClient) -> None:
     logged_in(client, "jiang")
     assert f'href="{OVERVIEW}"' in client.get("/admin/campaigns/cq_hgzy_2023").text
     assert f'href="{OVERVIEW}"' in client.get("/admin/campaigns").text
+
+
+def test_day_chart_range() -> None:
+    from bot.dashboard.overview import MAX_DAYS, MIN_DAYS, day_chart
+    from bot.engine.workdays import WorkCalendar
+    from storage.campaign_stats import CampaignStats
+
+    def stats(started: dict[dt.date, int]) -> CampaignStats:
+        return CampaignStats({}, 0, started, {}, {})
+
+    calendar = WorkCalendar()
+    assert day_chart(stats({}), dt.date(2023, 10, 10), TODAY, calendar) is None
+    one = day_chart(stats({dt.date(2022, 9, 20): 3}), dt.date(2022, 5, 10), TODAY, calendar)
+    assert one is not None and len(one["days"]) == MIN_DAYS and one["last"] == "2022-09-20"
+    assert one["top"] == 3 and one["days"][-1]["s_h"] == 140.0 and not one["cut"]
+    long = {dt.date(2023, 1, 1) + dt.timedelta(days=i): 1 for i in range(0, 300, 3)}
+    many = day_chart(stats(long), dt.date(2023, 10, 10), TODAY, calendar)
+    assert many is not None and len(many["days"]) == MAX_DAYS and many["cut"] and many["last"] == "2023-10-25"
+    assert not many["show_values"]
+    # holidays shaded as rest days, a make-up Saturday not
+    rest = {d["date"]: d["rest"] for d in many["days"]}
+    assert rest["2023-10-02"] and rest["2023-10-07"] is False and rest["2023-10-10"] is False
