@@ -320,9 +320,7 @@ class ExportJobs:
 
     def _save(self, job: Job) -> None:
         path = self.folder / f"{job.id}.json"
-        tmp = path.with_suffix(".tmp")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        tmp = self.folder / f"{job.id}.{secrets.token_hex(4)}.tmp"  # saves from two threads never meet
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(job.meta(), f, ensure_ascii=False)
