@@ -85,7 +85,9 @@ def test_counts_days_levels_quota_and_duplicates(client: TestClient, at: Callabl
     assert "另有 2 人只打开过链接" in body
 
     statuses = table_rows(body, "status-table")
-    review = {name: ["0"] for name in ("已寄出", "已收到", "材料退回", "已修改待复核", "审核通过", "审核不通过")}
+    review = {
+        name: ["0"] for name in ("已寄出", "已收到", "材料退回", "已修改待复核", "审核通过", "审核不通过")
+    }
     assert statuses == {"填写中": ["2"], "已生成": ["3"], "不符合条件": ["1"], "已放弃": ["0"], **review}
     # the same numbers in the chart's accessible title
     assert "填写中 2，已生成 3，不符合条件 1，已放弃 0" in body
