@@ -246,6 +246,28 @@ CREATE TABLE search_keys (
 CREATE INDEX search_keys_lookup ON search_keys (kind, key_hmac);
 """
 
+# The coordinators' list (bot/dashboard/listing_page.py, storage/list_query.py): per application the facets
+# it is filtered by without decrypting anything, written with each turn (bot/intake.py): whether an answer
+# was ever accepted (an application opened but never answered is not listed), the eligibility outcome
+# (eligible / warning / ineligible, from the rules), and the evaluation method and occupation the form's
+# `listing:` names (categories, not personal data). Existing applications get `answered` here; their other
+# facets are filled at the next start (`backfill_facets`) or turn.
+LIST_FACETS = """
+CREATE TABLE application_facets (
+    app_id TEXT PRIMARY KEY REFERENCES applications (id),
+    answered INTEGER NOT NULL DEFAULT 0,
+    eligibility TEXT,
+    method TEXT,
+    occupation TEXT
+);
+CREATE INDEX application_facets_eligibility ON application_facets (eligibility);
+CREATE INDEX applications_campaign_updated ON applications (campaign_id, updated_at);
+CREATE INDEX applications_campaign_created ON applications (campaign_id, created_at);
+INSERT INTO application_facets (app_id, answered)
+SELECT a.id, CASE WHEN EXISTS (SELECT 1 FROM answer_events e WHERE e.app_id = a.id AND e.accepted = 1
+    AND e.kind != 'start') THEN 1 ELSE 0 END FROM applications a;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
@@ -255,6 +277,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "application owners; session tokens expire after inactivity", OWNERS_AND_TOKEN_USE),
     Migration(8, "coordinator accounts, sessions, login throttling, audit log", ACCOUNTS_AND_AUDIT),
     Migration(9, "review status and its changes; blind-indexed search keys", REVIEW_AND_SEARCH),
+    Migration(11, "facets of the coordinators' list", LIST_FACETS),
 )
 
 _LEDGER = """

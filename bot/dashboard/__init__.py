@@ -12,9 +12,11 @@ if TYPE_CHECKING:
 def install(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
-    from bot.dashboard import http, pages
+    from bot.dashboard import http, listing_page, pages, reveal
 
     app.include_router(pages.router)
+    app.include_router(listing_page.router)
+    app.include_router(reveal.router)
     app.mount("/admin/static", StaticFiles(directory=str(http.STATIC)), name="admin-static")
     app.add_exception_handler(http.LoginRequired, http.login_required)
     app.add_exception_handler(http.PasswordChangeRequired, http.password_change_required)
