@@ -9,20 +9,31 @@ one of its duplicate-check keys, computed at query time so both sides are flagge
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Any
 
 from storage.models import Application
 from storage.repository import Store
 
 STATUS = "COALESCE(a.review_status, a.status)"
-ANSWERED = "(a.status != 'in_progress' OR f.answered = 1)"
+ANSWERED = (
+    "(a.status != 'in_progress' OR EXISTS (SELECT 1 FROM application_facets fa WHERE fa.app_id = a.id "
+    "AND fa.answered = 1))"
+)
+# Keys held by more than one application first (one pass over the index), then who shares them with a
+# live other: evaluated once per query, not per row.
 DUPLICATE = (
-    "EXISTS (SELECT 1 FROM duplicate_keys mine JOIN duplicate_keys d ON d.check_id = mine.check_id "
-    "AND d.key_hmac = mine.key_hmac AND d.app_id != mine.app_id JOIN applications o ON o.id = d.app_id "
-    "WHERE mine.app_id = a.id AND o.status != 'abandoned')"
+    "a.id IN (SELECT mine.app_id FROM (SELECT check_id, key_hmac FROM duplicate_keys "
+    "GROUP BY check_id, key_hmac HAVING count(*) > 1) c "
+    "JOIN duplicate_keys mine ON mine.check_id = c.check_id AND mine.key_hmac = c.key_hmac "
+    "JOIN duplicate_keys d ON d.check_id = c.check_id AND d.key_hmac = c.key_hmac AND d.app_id != mine.app_id "
+    "JOIN applications o ON o.id = d.app_id WHERE o.status != 'abandoned')"
 )
 FROM = "FROM applications a LEFT JOIN application_facets f ON f.app_id = a.id"
+BARE = "FROM applications a"  # a page needs the facets only when filtered by one of them
 SORTS = {
     "updated": "a.updated_at",
     "created": "a.created_at",
@@ -37,6 +48,8 @@ FACETS = {  # facet name → its SQL expression
     "eligibility": "f.eligibility",
     "duplicate": f"CASE WHEN {DUPLICATE} THEN 1 ELSE 0 END",
 }
+_FILTERS = {"status": "status", "level": "level", "method": "method", "occupation": "occupation",
+            "eligibility": "eligibility", "duplicate": "duplicate"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,6 @@ class ListQuery:
     include_unanswered: bool = False
     sort: str = "updated"
     descending: bool = True
-    without: frozenset[str] = field(default_factory=frozenset)  # facets whose filter is left out (counts)
 
 
 @dataclass(frozen=True)
@@ -64,16 +76,17 @@ class Found:
     items: list[Application]  # this page, decrypted
 
 
-def _where(q: ListQuery) -> tuple[str, list[Any]]:
+def _where(q: ListQuery, facets: bool = True) -> tuple[str, list[Any]]:
+    """The SQL condition; without `facets`, only campaign, dates and search (facets filtered in Python)."""
     parts, params = ["a.campaign_id = ?"], [q.campaign_id]
-    if not q.include_unanswered:
+    if facets and not q.include_unanswered:
         parts.append(ANSWERED)
     for name in ("status", "level", "method", "occupation", "eligibility"):
         value = getattr(q, name)
-        if value is not None and name not in q.without:
+        if facets and value is not None:
             parts.append(f"{FACETS[name]} = ?")
             params.append(value)
-    if q.duplicate is not None and "duplicate" not in q.without:
+    if facets and q.duplicate is not None:
         parts.append(DUPLICATE if q.duplicate else f"NOT {DUPLICATE}")
     column = "a.updated_at" if q.date_field == "updated" else "a.created_at"
     if q.since is not None:
@@ -92,12 +105,6 @@ def _where(q: ListQuery) -> tuple[str, list[Any]]:
     return " AND ".join(parts), params
 
 
-def total(store: Store, q: ListQuery) -> int:
-    where, params = _where(q)
-    row = store.read(lambda: store.db.execute(f"SELECT count(*) {FROM} WHERE {where}", params).fetchone())
-    return int(row[0])
-
-
 def page(store: Store, q: ListQuery, limit: int, offset: int) -> list[Application]:
     """The matching applications, sorted (ties by last update, newest first), one page decrypted."""
     where, params = _where(q)
@@ -107,23 +114,101 @@ def page(store: Store, q: ListQuery, limit: int, offset: int) -> list[Applicatio
         f"SELECT a.id {FROM} WHERE {where} ORDER BY {key} {order}, a.updated_at DESC, a.id DESC "
         "LIMIT ? OFFSET ?"
     )
+    if not (q.method or q.occupation or q.eligibility):
+        sql = sql.replace(FROM, BARE, 1)
     ids = store.read(lambda: store.db.execute(sql, [*params, limit, offset]).fetchall())
     return [app for (app_id,) in ids if (app := store.get(str(app_id))) is not None]
 
 
-def counts(store: Store, q: ListQuery, facet: str) -> dict[Any, int]:
-    """How many applications have each value of `facet` under the current filter, that facet's own filter
-    left out (so every value can be chosen and the numbers add up to the total)."""
-    where, params = _where(replace(q, without=q.without | {facet}))
-    expr = FACETS[facet]
-    sql = f"SELECT {expr}, count(*) {FROM} WHERE {where} GROUP BY {expr}"
-    rows = store.read(lambda: store.db.execute(sql, params).fetchall())
-    return {value: int(n) for value, n in rows}
+@dataclass(frozen=True)
+class Tally:
+    """How many applications have each combination of facet values (campaign, dates and search applied):
+    one grouped query, from which every count of the page is summed (a few hundred rows at most)."""
+
+    rows: list[tuple[dict[str, Any], bool, int]]  # (facet values, answered, count)
+
+    def _matches(self, q: ListQuery, values: dict[str, Any], answered: bool, without: str | None) -> bool:
+        if not answered and not q.include_unanswered:
+            return False
+        for name in _FILTERS:
+            wanted = getattr(q, name)
+            if name == without or wanted is None:
+                continue
+            if (values[name] == 1) != wanted if name == "duplicate" else values[name] != wanted:
+                return False
+        return True
+
+    def total(self, q: ListQuery) -> int:
+        return sum(n for values, answered, n in self.rows if self._matches(q, values, answered, None))
+
+    def counts(self, q: ListQuery, facet: str) -> dict[Any, int]:
+        """Per value of `facet`, the applications matching the query with that facet's own filter left out
+        (so every value can be chosen, and the numbers add up to the total)."""
+        out: dict[Any, int] = {}
+        for values, answered, n in self.rows:
+            if self._matches(q, values, answered, facet):
+                out[values[facet]] = out.get(values[facet], 0) + n
+        return out
+
+    def unanswered(self, q: ListQuery) -> int:
+        """The opened-but-never-answered applications the query would add with `include_unanswered`."""
+        every = replace(q, include_unanswered=True)
+        return sum(n for v, answered, n in self.rows if not answered and self._matches(every, v, True, None))
 
 
-def unanswered(store: Store, q: ListQuery) -> int:
-    """How many opened-but-never-answered applications the other filters would add."""
-    where, params = _where(replace(q, include_unanswered=True))
-    sql = f"SELECT count(*) {FROM} WHERE {where} AND NOT {ANSWERED}"
-    row = store.read(lambda: store.db.execute(sql, params).fetchone())
-    return int(row[0])
+_TALLIES: weakref.WeakKeyDictionary[Store, OrderedDict[tuple[Any, ...], tuple[Any, Tally]]] = (
+    weakref.WeakKeyDictionary()
+)
+_TALLIES_LOCK = threading.Lock()
+TALLIES_KEPT = 32
+VERSION = "SELECT (SELECT max(seq) FROM answer_events), (SELECT max(seq) FROM status_changes)"
+
+
+def tally(store: Store, q: ListQuery) -> Tally:
+    """The tally of the query's campaign and dates, reused while the data it counts is unchanged: every
+    change to what it reads (status, level, facets, duplicate keys: `Store.record_turn`; review status:
+    `status_changes`) appends a row to `answer_events` or `status_changes`, so their last sequence numbers
+    are the data's version. With a search (rows few, keys also written elsewhere) it is never reused."""
+    if q.search is not None:
+        return _tally(store, q)
+    key = (q.campaign_id, q.date_field if q.since or q.until else "", q.since, q.until)
+    version = store.read(lambda: store.db.execute(VERSION).fetchone())
+    with _TALLIES_LOCK:
+        kept = _TALLIES.setdefault(store, OrderedDict())
+        found = kept.get(key)
+        if found is not None and found[0] == version:
+            kept.move_to_end(key)
+            return found[1]
+    fresh = _tally(store, q)
+    with _TALLIES_LOCK:
+        kept[key] = (version, fresh)
+        while len(kept) > TALLIES_KEPT:
+            kept.popitem(last=False)
+    return fresh
+
+
+def _tally(store: Store, q: ListQuery) -> Tally:
+    """Two grouped queries: every application by its facets, then the few duplicates alone (probing the
+    duplicate set for each of 20,000 rows would cost more than both)."""
+    where, params = _where(q, facets=False)
+    names = [n for n in FACETS if n != "duplicate"]
+    columns = ", ".join(FACETS[n] for n in names)
+    groups = ", ".join(str(i) for i in range(1, len(names) + 2))
+    answered = "CASE WHEN (a.status != 'in_progress' OR f.answered = 1) THEN 1 ELSE 0 END"
+    base = f"SELECT {columns}, {answered}, count(*) {FROM} WHERE {where}"
+    rows = store.read(lambda: store.db.execute(f"{base} GROUP BY {groups}", params).fetchall())
+    dups = store.read(
+        lambda: store.db.execute(f"{base} AND {DUPLICATE} GROUP BY {groups}", params).fetchall()
+    )
+    counted: dict[tuple[Any, ...], list[int]] = {}
+    for row in rows:
+        counted.setdefault(tuple(row[:-1]), [0, 0])[0] += int(row[-1])
+    for row in dups:
+        counted.setdefault(tuple(row[:-1]), [0, 0])[1] += int(row[-1])
+    out: list[tuple[dict[str, Any], bool, int]] = []
+    for key, (every, duplicated) in counted.items():
+        values = dict(zip(names, key[:-1], strict=True))
+        for flag, n in ((0, every - duplicated), (1, duplicated)):
+            if n:
+                out.append(({**values, "duplicate": flag}, bool(key[-1]), n))
+    return Tally(out)

@@ -232,12 +232,13 @@ async def applications(request: Request, campaign_id: str, v: Viewer = Depends(v
 
 
 def _load(store: Any, query: ListQuery, size: int, number: int) -> dict[str, Any]:
-    counts = {name: list_query.counts(store, query, name) for name in list_query.FACETS}
-    total = sum(counts["status"].values()) if query.status is None else counts["status"].get(query.status, 0)
+    tally = list_query.tally(store, query)
+    counts = {name: tally.counts(query, name) for name in list_query.FACETS}
+    total = tally.total(query)
     pages = max(1, -(-total // size))
     number = min(number, pages)  # past the last page: the last page
     found = list_query.Found(total, list_query.page(store, query, size, (number - 1) * size))
-    unanswered = 0 if query.include_unanswered else list_query.unanswered(store, query)
+    unanswered = 0 if query.include_unanswered else tally.unanswered(query)
     return {"counts": counts, "found": found, "pages": pages, "number": number, "unanswered": unanswered}
 
 
