@@ -19,11 +19,14 @@ from typing import Any
 from _common import RESULTS, ROOT, write_result
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine_turns", "spec_load", "document_render", "http_turns", "deadline_load", "upload_memory")
+BENCHMARKS = (
+    "engine_turns", "spec_load", "document_render", "http_turns", "deadline_load", "upload_memory", "list_page",
+)  # fmt: skip
 QUICK_ARGS = {
     "deadline_load": ["--quick"],
     "http_turns": ["--rounds", "1"],
     "upload_memory": ["--uploads", "10", "--distinct", "2"],
+    "list_page": ["--count", "2000", "--requests", "10", "--warmup", "2"],
 }
 
 
@@ -61,6 +64,12 @@ def headline(name: str, data: dict[str, Any]) -> str:
             f"{c['uploads']} × {c['photo_size_px'][0]}×{c['photo_size_px'][1]} JPEG at once: peak {m['peak_vmhwm']} MB "
             f"(< 300), kept {m['after_burst_rss']} MB; {data['accepted']} accepted, upload p95 {u.get('p95')} ms, "
             f"errors {data['errors']}"
+        )
+    if name == "list_page":
+        worst = max(data["scenarios"].items(), key=lambda item: item[1]["p95_ms"])
+        return (
+            f"{data['config']['applications']:,} applications: worst p95 {data['worst_p95_ms']} ms ({worst[0]}), "
+            f"first page p95 {data['scenarios']['first page']['p95_ms']} ms (target < 300 ms)"
         )
     return ""
 

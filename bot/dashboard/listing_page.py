@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -193,7 +194,7 @@ async def applications(request: Request, campaign_id: str, v: Viewer = Depends(v
             errors.append("搜索已过期（或不是在这次登录中做的），请重新搜索。")
         else:
             term, kept["q"] = found.term, handle
-            query = ListQuery(**{**query.__dict__, "search": found.keys})
+            query = replace(query, search=found.keys)
     size = int_param(params.get("size") or None, PAGE_SIZE, 10, MAX_PAGE_SIZE)
     if size != PAGE_SIZE:
         kept["size"] = str(size)

@@ -357,3 +357,41 @@ def test_listing_spec_errors_name_the_line(tmp_path: Path) -> None:
         text = str(caught.value)
         line = source.splitlines().index(bad.rstrip("\n")) + 1
         assert f":{line}:" in text and "listing" in text, text
+
+
+def test_counts_follow_review_status_changes(client: TestClient, apps: dict[str, str]) -> None:
+    coordinator(client)
+    assert re.search(r"已生成 <strong>1</strong>", listed(client)[1])  # counted (and kept) now
+    store = store_of(client)
+
+    def review() -> None:
+        store.db.execute("UPDATE applications SET review_status = 'abandoned' WHERE id = ?", [apps["zhang"]])
+        store.db.execute(
+            "INSERT INTO status_changes (app_id, at, actor, from_status, to_status) "
+            "VALUES (?, '2023-09-20T08:00:00Z', 'jiang', 'complete', 'abandoned')",
+            [apps["zhang"]],
+        )
+
+    store.write(review)
+    ids, html = listed(client, "?status=abandoned")
+    assert ids == [apps["zhang"]] and not re.search(r"已生成 <strong>", html)
+    assert re.search(r"已放弃 <strong>1</strong>", html)
+
+
+def test_backfill_after_migration(client: TestClient, apps: dict[str, str]) -> None:
+    """Applications stored before migration 11 get their facets and search keys at the next start."""
+    store = store_of(client)
+
+    def forget() -> None:
+        store.db.execute("UPDATE application_facets SET eligibility = NULL, method = NULL, occupation = NULL")
+        store.db.execute("DELETE FROM search_keys")
+
+    store.write(forget)
+    intake = client.app.state.intake  # type: ignore[attr-defined]
+    assert intake.backfill_facets() == 6
+    assert intake.backfill_facets() == 0
+    csrf = coordinator(client)
+    assert search_for(client, csrf, "张三")[0] == [apps["zhang"]]
+    assert listed(client, "?occupation=化学检验员")[0] == [apps["hostile"]]
+    assert listed(client, "?eligibility=ineligible")[0] == [apps["ineligible"]]
+    assert apps["unanswered"] not in listed(client)[0]  # `answered` is kept, never cleared
