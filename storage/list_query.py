@@ -9,12 +9,10 @@ one of its duplicate-check keys, computed at query time so both sides are flagge
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
+from storage import list_tally
 from storage.models import Application
 from storage.repository import Store
 
@@ -25,13 +23,14 @@ ANSWERED = (
 )
 # Keys held by more than one application first (one pass over the index), then who shares them with a
 # live other: evaluated once per query, not per row.
-DUPLICATE = (
-    "a.id IN (SELECT mine.app_id FROM (SELECT check_id, key_hmac FROM duplicate_keys "
+DUPLICATE_IDS = (
+    "SELECT mine.app_id FROM (SELECT check_id, key_hmac FROM duplicate_keys "
     "GROUP BY check_id, key_hmac HAVING count(*) > 1) c "
     "JOIN duplicate_keys mine ON mine.check_id = c.check_id AND mine.key_hmac = c.key_hmac "
     "JOIN duplicate_keys d ON d.check_id = c.check_id AND d.key_hmac = c.key_hmac AND d.app_id != mine.app_id "
-    "JOIN applications o ON o.id = d.app_id WHERE o.status != 'abandoned')"
+    "JOIN applications o ON o.id = d.app_id WHERE o.status != 'abandoned'"
 )
+DUPLICATE = f"a.id IN ({DUPLICATE_IDS})"
 FROM = "FROM applications a LEFT JOIN application_facets f ON f.app_id = a.id"
 BARE = "FROM applications a"  # a page needs the facets only when filtered by one of them
 SORTS = {
@@ -156,35 +155,23 @@ class Tally:
         return sum(n for v, answered, n in self.rows if not answered and self._matches(every, v, True, None))
 
 
-_TALLIES: weakref.WeakKeyDictionary[Store, OrderedDict[tuple[Any, ...], tuple[Any, Tally]]] = (
-    weakref.WeakKeyDictionary()
-)
-_TALLIES_LOCK = threading.Lock()
-TALLIES_KEPT = 32
-VERSION = "SELECT (SELECT max(seq) FROM answer_events), (SELECT max(seq) FROM status_changes)"
-
-
 def tally(store: Store, q: ListQuery) -> Tally:
-    """The tally of the query's campaign and dates, reused while the data it counts is unchanged: every
-    change to what it reads (status, level, facets, duplicate keys: `Store.record_turn`; review status:
-    `status_changes`) appends a row to `answer_events` or `status_changes`, so their last sequence numbers
-    are the data's version. With a search (rows few, keys also written elsewhere) it is never reused."""
+    """The counts of the query's campaign and dates: kept up to date in memory (storage/list_tally.py)
+    rather than counted again at each page; with a search (few rows) counted each time."""
     if q.search is not None:
         return _tally(store, q)
+    where, params = _where(q, facets=False)
+    names = [n for n in FACETS if n != "duplicate"]
+    answered = "CASE WHEN (a.status != 'in_progress' OR f.answered = 1) THEN 1 ELSE 0 END"
+    rows_sql = f"SELECT a.id, {', '.join(FACETS[n] for n in names)}, {answered} {FROM} WHERE {where}"
     key = (q.campaign_id, q.date_field if q.since or q.until else "", q.since, q.until)
-    version = store.read(lambda: store.db.execute(VERSION).fetchone())
-    with _TALLIES_LOCK:
-        kept = _TALLIES.setdefault(store, OrderedDict())
-        found = kept.get(key)
-        if found is not None and found[0] == version:
-            kept.move_to_end(key)
-            return found[1]
-    fresh = _tally(store, q)
-    with _TALLIES_LOCK:
-        kept[key] = (version, fresh)
-        while len(kept) > TALLIES_KEPT:
-            kept.popitem(last=False)
-    return fresh
+    counts = list_tally.current(store, key, rows_sql, params, DUPLICATE_IDS)
+    return Tally(
+        [
+            ({**dict(zip(names, k[:-2], strict=True)), "duplicate": k[-1]}, bool(k[-2]), n)
+            for k, n in counts.items()
+        ]
+    )
 
 
 def _tally(store: Store, q: ListQuery) -> Tally:

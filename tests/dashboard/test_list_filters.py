@@ -18,7 +18,7 @@ from bot.engine.identifiers import id_check_char
 from bot.engine.loader import load_form
 from bot.engine.yamlsource import SpecErrors
 from bot.settings import ROOT
-from storage import search
+from storage import list_query, search
 from tests.dashboard.conftest import ORIGIN, audit_actions, csrf_of, logged_in, make_user, store_of
 from tests.dashboard.test_applications import FULL_ID, app_ids, say, start
 from tests.engine.transcript import BASIC, COMPLETE, ELIGIBLE
@@ -395,3 +395,39 @@ def test_backfill_after_migration(client: TestClient, apps: dict[str, str]) -> N
     assert listed(client, "?occupation=化学检验员")[0] == [apps["hostile"]]
     assert listed(client, "?eligibility=ineligible")[0] == [apps["ineligible"]]
     assert apps["unanswered"] not in listed(client)[0]  # `answered` is kept, never cleared
+
+
+def test_counts_kept_up_to_date_equal_counts_made_afresh(client: TestClient, apps: dict[str, str]) -> None:
+    store = store_of(client)
+    queries = [
+        list_query.ListQuery("cq_hgzy_2023"),
+        list_query.ListQuery("cq_hgzy_2023", status="in_progress", duplicate=True),
+        list_query.ListQuery("cq_hgzy_2023", date_field="updated", since="2000-01-01T00:00:00Z"),
+    ]
+
+    def same() -> None:
+        for q in queries:
+            kept, fresh = list_query.tally(store, q), list_query._tally(store, q)
+            for facet in list_query.FACETS:
+                assert kept.counts(q, facet) == fresh.counts(q, facet), facet
+            assert kept.total(q) == fresh.total(q) and kept.unanswered(q) == fresh.unanswered(q)
+
+    same()  # made
+    again = start(client)  # the same ID number and title level as 王五: both become duplicates
+    say(client, again, *answers("王五", other_id("123"), "丙公司", "13600000000"))
+    same()
+    say(client, start(client), "其他")  # a new ineligible one
+    same()
+
+    def review() -> None:
+        store.db.execute("UPDATE applications SET review_status = 'abandoned' WHERE id = ?", [apps["zhang"]])
+        store.db.execute(
+            "INSERT INTO status_changes (app_id, at, actor, from_status, to_status) "
+            "VALUES (?, '2023-09-20T08:00:00Z', 'jiang', 'complete', 'abandoned')",
+            [apps["zhang"]],
+        )
+
+    store.write(review)
+    same()
+    counted = list_query.tally(store, queries[0]).counts(queries[0], "duplicate")
+    assert counted == {0: 3, 1: 4}  # 张三's pair (live: its own status is still complete) and 王五's
