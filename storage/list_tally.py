@@ -64,11 +64,12 @@ def current(
         rows = store.read(lambda: store.db.execute(rows_sql, params).fetchall())
         apps = {str(r[0]): (*r[1:], int(str(r[0]) in dups)) for r in rows}
         live = Live(version, apps, dups, Counter(apps.values()))
+    counts = Counter(live.counts)  # a copy: the kept one changes under later pages (a few hundred keys)
     with _LOCK:
         kept[key] = live
         while len(kept) > KEPT:
             kept.popitem(last=False)
-    return live.counts
+    return counts
 
 
 def _update(
