@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
         registry = Registry.load(settings.forms_dir, settings.templates_dir)
         store = Store(settings.data_dir, settings.key_file)
         app.state.intake = Intake(registry, store, clock=clock)
+        await anyio.to_thread.run_sync(app.state.intake.backfill_facets)  # once, after migration 11
         app.state.telegram = await telegram.start_webhook(settings, app.state.intake)
         dashboard.start(app)  # export jobs
         try:

@@ -27,8 +27,10 @@ from bot.engine.spec import DocumentSpec, FileField, IdNumberField, ImageField
 from bot.engine.state import Slot
 from bot.engine.text import fill
 from bot.exports import SummaryFile, export_summaries
+from bot.list_facets import changed_keys, facets
 from bot.registry import Registry
 from storage import Application, SealedFile, Store, review
+from storage.models import Facets
 
 RENDER_CACHE = 64
 DOCUMENTS_FIRST_S = 0.05
@@ -242,6 +244,14 @@ class Intake:
             duplicate_keys=keys,
             new_file=upload,
             keep_files=kept.keys() if event.get("type") == "file" or dropped else None,
+            facets=facets(program, ev, accepted and event.get("type") != "start"),
+            search_keys=changed_keys(
+                self.store.keys,
+                program,
+                app.state.get("answers") or {},
+                state.get("answers") or {},
+                app.event_count == 0,
+            ),
         )
         status = str(state.get("status", "in_progress"))
         committed = replace(app, state=state, status=status, event_count=app.event_count + 1)
@@ -470,6 +480,29 @@ class Intake:
             if isinstance(info.field, IdNumberField) and isinstance(value, str) and value.strip():
                 return normalize_suffix(value)
         return None
+
+    def backfill_facets(self, today: dt.date | None = None, batch: int = 500) -> int:
+        """The list facets and search keys of applications stored before migration 11 (their facets row
+        has no eligibility yet): decrypted and evaluated once each; return how many were filled."""
+        done = 0
+        while True:
+            ids = self.store.without_facets(batch)
+            if not ids:
+                return done
+            rows: list[tuple[str, Facets, dict[str, set[str]]]] = []
+            for app_id in ids:
+                app = self._app(app_id)
+                try:
+                    program, _ = self.program_for(app)
+                except LookupError:  # its form is no longer loaded: listed, never filtered as eligible
+                    rows.append((app_id, Facets(answered=False, eligibility="unknown"), {}))
+                    continue
+                ev = self.evaluation(app, today)
+                answers = app.state.get("answers") or {}
+                keys = changed_keys(self.store.keys, program, {}, answers, True)
+                rows.append((app_id, facets(program, ev, False), keys))
+            self.store.set_facets(rows)
+            done += len(rows)
 
     # -- coordinator exports ------------------------------------------------
 

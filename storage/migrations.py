@@ -266,6 +266,28 @@ CREATE TABLE recovery_codes (
 ALTER TABLE admin_sessions ADD COLUMN second_factor_pending INTEGER NOT NULL DEFAULT 0;
 """
 
+# The coordinators' list (bot/dashboard/listing_page.py, storage/list_query.py): per application the facets
+# it is filtered by without decrypting anything, written with each turn (bot/intake.py): whether an answer
+# was ever accepted (an application opened but never answered is not listed), the eligibility outcome
+# (eligible / warning / ineligible, from the rules), and the evaluation method and occupation the form's
+# `listing:` names (categories, not personal data). Existing applications get `answered` here; their other
+# facets are filled at the next start (`Intake.backfill_facets`). One index covers what the list reads of
+# `applications`, so counting a campaign's applications never reads their (large) encrypted states.
+LIST_FACETS = """
+CREATE TABLE application_facets (
+    app_id TEXT PRIMARY KEY REFERENCES applications (id),
+    answered INTEGER NOT NULL DEFAULT 0,
+    eligibility TEXT,
+    method TEXT,
+    occupation TEXT
+) WITHOUT ROWID;
+CREATE INDEX applications_list ON applications
+    (campaign_id, updated_at, id, created_at, status, review_status, level);
+INSERT INTO application_facets (app_id, answered)
+SELECT a.id, CASE WHEN EXISTS (SELECT 1 FROM answer_events e WHERE e.app_id = a.id AND e.accepted = 1
+    AND e.kind != 'start') THEN 1 ELSE 0 END FROM applications a;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
@@ -276,6 +298,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "coordinator accounts, sessions, login throttling, audit log", ACCOUNTS_AND_AUDIT),
     Migration(9, "review status and its changes; blind-indexed search keys", REVIEW_AND_SEARCH),
     Migration(10, "TOTP second factor and recovery codes of coordinator accounts", SECOND_FACTOR),
+    Migration(11, "facets of the coordinators' list", LIST_FACETS),
 )
 
 _LEDGER = """

@@ -45,3 +45,14 @@ class SealedFile:
     mime: str
     size: int
     data_enc: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What the coordinators' list filters an application by, in clear (categories, never personal data):
+    written with each turn (`Store.record_turn`)."""
+
+    answered: bool  # this turn changed the answers (the opening `start` does not count)
+    eligibility: str  # eligible / warning / ineligible, from the rules' findings
+    method: str | None = None  # 评价方式, as the form's `listing.method` names it
+    occupation: str | None = None  # 职业（工种）, as the form's `listing.occupation` names it

@@ -10,10 +10,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from storage import resume_codes, tokens
+from storage import resume_codes, search, tokens
 from storage.clock import utc_ago, utc_now
 from storage.group_commit import GroupCommit
-from storage.models import Application, Event, SealedFile
+from storage.models import Application, Event, Facets, SealedFile
 from storage.readers import ReadPool
 from storage.sealed import aad as _aad
 from storage.sealed import event_aad as _event_aad
@@ -159,11 +159,15 @@ class Store:
         duplicate_keys: dict[str, str | None] | None = None,
         new_file: SealedFile | None = None,
         keep_files: Collection[str] | None = None,
+        facets: Facets | None = None,
+        search_keys: dict[str, set[str]] | None = None,
     ) -> int:
         """Append one answer event and replace the state snapshot in one transaction; return its seq
         once it is committed (concurrent turns may share a commit: see group_commit). In the same
         transaction: `new_file` (the upload this turn answered with) is stored, and with `keep_files`
-        the application's other files are deleted (see `prune_files`)."""
+        the application's other files are deleted (see `prune_files`); the list's `facets` are written
+        (a page only when one changed) and, per kind in `search_keys`, the blind-indexed search keys
+        replaced (pass only the kinds whose value changed)."""
 
         if new_file is not None and new_file.app_id != app_id:
             raise ValueError("the file was sealed for another application")
@@ -202,10 +206,50 @@ class Store:
                         "WHERE key_hmac IS NOT excluded.key_hmac",
                         [app_id, check_id, key],
                     )
+            if facets is not None:
+                self._write_facets(app_id, facets)
+            for search_kind, hmacs in (search_keys or {}).items():
+                for sql, params in search.replace_sql(app_id, search_kind, hmacs):
+                    self.db.execute(sql, params)
             return seq
 
         seq: int = self._writes.run(write)
         return seq
+
+    def _write_facets(self, app_id: str, facets: Facets) -> None:
+        self.db.execute(
+            "INSERT INTO application_facets (app_id, answered, eligibility, method, occupation) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_id) DO UPDATE SET "
+            "answered = CASE WHEN excluded.answered = 1 THEN 1 ELSE application_facets.answered END, "
+            "eligibility = excluded.eligibility, method = excluded.method, occupation = excluded.occupation "
+            "WHERE (excluded.answered = 1 AND application_facets.answered = 0) "
+            "OR application_facets.eligibility IS NOT excluded.eligibility "
+            "OR application_facets.method IS NOT excluded.method "
+            "OR application_facets.occupation IS NOT excluded.occupation",
+            [app_id, int(facets.answered), facets.eligibility, facets.method, facets.occupation],
+        )
+
+    def without_facets(self, limit: int) -> list[str]:
+        """Applications whose list facets were never computed (stored before migration 11)."""
+        rows = self._reads.fetchall(
+            "SELECT a.id FROM applications a LEFT JOIN application_facets f ON f.app_id = a.id "
+            "WHERE f.eligibility IS NULL ORDER BY a.id LIMIT ?",
+            [limit],
+        )
+        return [str(r[0]) for r in rows]
+
+    def set_facets(self, rows: list[tuple[str, Facets, dict[str, set[str]]]]) -> None:
+        """Write the facets and search keys of applications outside a turn (the backfill after migration
+        11); `answered` is only ever raised, never cleared."""
+
+        def write() -> None:
+            for app_id, facets, keys in rows:
+                self._write_facets(app_id, facets)
+                for kind, hmacs in keys.items():
+                    for sql, params in search.replace_sql(app_id, kind, hmacs):
+                        self.db.execute(sql, params)
+
+        self._writes.run(write)
 
     def events(self, app_id: str) -> list[Event]:
         rows = self._reads.fetchall(

@@ -12,11 +12,24 @@ if TYPE_CHECKING:
 def install(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
-    from bot.dashboard import audit_page, exports, http, overview, pages, preview, second_factor, workflow
+    from bot.dashboard import (
+        audit_page,
+        exports,
+        http,
+        listing_page,
+        overview,
+        pages,
+        preview,
+        reveal,
+        second_factor,
+        workflow,
+    )
 
     app.include_router(pages.router)
+    app.include_router(listing_page.router)
     app.include_router(overview.router)
     app.include_router(workflow.router)
+    app.include_router(reveal.router)
     app.include_router(exports.router)
     app.include_router(preview.router)
     app.include_router(second_factor.router)

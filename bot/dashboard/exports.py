@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from bot.dashboard import auth
+from bot.dashboard import auth, listing_page
 from bot.dashboard.export_jobs import KINDS, STATE_NAMES, WINDOW_S, ExportJobs, Job, TooManyJobs
 from bot.dashboard.http import (
     NOT_FOUND,
@@ -32,7 +32,7 @@ from bot.dashboard.http import (
 )
 from bot.dashboard.sealed_files import BrokenFile, read_sealed
 from bot.engine.campaign import Campaign
-from storage import Store, listing
+from storage import Store, list_query
 from storage.audit import AuditEntry
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -40,19 +40,11 @@ MAX_QUERY = 2000  # characters of the list page's query string carried along
 REFRESH_S = 2
 
 
-def selection(store: Store, campaign: Campaign, query: Mapping[str, str]) -> list[str]:
-    """Which applications an export covers, oldest first: the list page's applications under the same
-    query parameters. For now every listed application of the campaign (opened but never answered ones
-    left out, as on the list page); the list's filters plug in here."""
-    del query  # filters (status, level, search) are not there yet
-    rows = store.read(
-        lambda: store.db.execute(
-            f"SELECT a.id FROM applications a WHERE a.campaign_id = ? AND {listing.ANSWERED} "
-            "ORDER BY a.created_at, a.rowid",
-            [campaign.id],
-        ).fetchall()
-    )
-    return [str(app_id) for (app_id,) in rows]
+def selection(store: Store, campaign: Campaign, query: Mapping[str, str], session_id: str) -> list[str]:
+    """Which applications an export covers, oldest first: those the list page shows under the same query
+    parameters (filters, and a search made in this login), on every page."""
+    found, _kept, _errors, _term = listing_page.with_search(query, campaign.id, session_id)
+    return list_query.ids(store, found)
 
 
 def query_of(text: str) -> dict[str, str]:
@@ -82,7 +74,7 @@ async def start_export(request: Request, campaign_id: str, v: Viewer = Depends(v
     if kind == "csv" and not program.summaries[0].columns:
         raise AdminError(400, "这个表单的汇总表没有声明各列（columns），不能导出 CSV。")
     query = query_of(fields.get("query", ""))
-    ids = await run_in_threadpool(selection, intake.store, campaign, query)
+    ids = await run_in_threadpool(selection, intake.store, campaign, query, v.session_id)
     try:
         job = jobs_of(request).submit(v.user.id, v.user.username, campaign.id, kind, ids)
     except TooManyJobs:

@@ -5,6 +5,7 @@ application's page and its documents and files. Shared plumbing (sessions, CSRF,
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -12,16 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.dashboard import auth, detail, passwords, users, views, workflow
 from bot.dashboard.http import (
-    MAX_PAGE_SIZE,
     NOT_FOUND,
-    PAGE_SIZE,
     AdminError,
     Viewer,
     any_session,
     attachment,
     base_context,
     campaign_ids,
-    int_param,
     intake_of,
     posted,
     redirect,
@@ -29,9 +27,8 @@ from bot.dashboard.http import (
     secure_headers,
     viewer,
     visible_application,
-    visible_campaign,
 )
-from storage import listing
+from storage import Application, listing
 from storage.audit import AuditEntry
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -156,47 +153,28 @@ async def campaigns(request: Request, v: Viewer = Depends(viewer)) -> Response: 
     return render(request, "campaigns.html", context)
 
 
-@router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-async def applications(request: Request, campaign_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    intake = intake_of(request)
-    campaign = visible_campaign(request, v, campaign_id)
-    size = int_param(request.query_params.get("size"), PAGE_SIZE, 10, MAX_PAGE_SIZE)
-    number = int_param(request.query_params.get("page"), 1, 1, 1_000_000)
-    found = await run_in_threadpool(listing.page, intake.store, campaign.id, size, (number - 1) * size)
-    program, _ = intake.registry.resolve(campaign.id)
-    pages = max(1, -(-found.total // size))
-    context = {
-        **base_context(request, v),
-        "campaign": views.campaign_row(intake.registry, campaign, found.total, intake.clock()),
-        "rows": [views.application_row(program, app) for app in found.items],
-        "name_label": views.name_label(program),
-        "total": found.total,
-        "page": number,
-        "pages": pages,
-        "size": size,
-        "first": (number - 1) * size + 1 if found.items else 0,
-        "last": (number - 1) * size + len(found.items),
-    }
-    return render(request, "applications.html", context)
-
-
 @router.get("/applications/{app_id}", response_class=HTMLResponse)
 async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
-    intake = intake_of(request)
     app = await visible_application(request, v, app_id)
+    return render(request, "application.html", await application_context(request, v, app))
+
+
+async def application_context(request: Request, v: Viewer, app: Application) -> dict[str, Any]:
+    """What the application's page shows (also after a reveal of the ID number: bot/dashboard/reveal.py)."""
+    intake = intake_of(request)
     assert app.campaign_id is not None
     campaign = intake.registry.campaigns[app.campaign_id]
     program, _ = intake.registry.resolve(campaign.id)
     today = intake.clock()
-    context = {
+    return {
         **base_context(request, v),
         "campaign": views.campaign_row(intake.registry, campaign, 0, today),
         "app": views.application_row(program, app),
         "detail": await run_in_threadpool(detail.detail, intake, app, today, campaign_ids(request, v)),
         "workflow": workflow.panel(intake, app, request),
         "history": await run_in_threadpool(workflow.history, intake, app, program),
+        "revealed": None,
     }
-    return render(request, "application.html", context)
 
 
 @router.get("/applications/{app_id}/documents/{doc_id}")

@@ -81,6 +81,13 @@ def _id_field(program: FormProgram) -> str | None:
     return None
 
 
+def id_number(program: FormProgram, app: Application) -> str:
+    """The applicant's ID number in full, as given ("" when not given): only for an audited reveal."""
+    id_key = _id_field(program)
+    value = (app.state.get("answers") or {}).get(id_key) if id_key else None
+    return value if isinstance(value, str) else ""
+
+
 def applicant(program: FormProgram, app: Application) -> tuple[str, str]:
     """(name, masked ID number) from the answers; empty where not (yet) answered."""
     answers = app.state.get("answers") or {}
@@ -95,12 +102,13 @@ def applicant(program: FormProgram, app: Application) -> tuple[str, str]:
 
 def application_row(program: FormProgram, app: Application) -> dict[str, Any]:
     name, id_masked = applicant(program, app)
+    status = review.shown_status(app.status, app.review_status)  # COALESCE(review_status, status)
     return {
         "id": app.id,
         "created": local_time(app.created_at),
         "updated": local_time(app.updated_at),
-        "status": (shown := review.shown_status(app.status, app.review_status)),
-        "status_name": STATUS_NAMES.get(shown, shown),
+        "status": status,
+        "status_name": STATUS_NAMES.get(status, status),
         "level": app.level or "",
         "name": name,
         "id_masked": id_masked,

@@ -22,7 +22,15 @@ from bot.engine.program import (
     FormProgram,
     GroupInfo,
 )
-from bot.engine.spec import AnyField, ChoiceField, FormSpec, MultiChoiceField, Section, YesNoField
+from bot.engine.spec import (
+    AnyField,
+    ChoiceField,
+    FormSpec,
+    MultiChoiceField,
+    PhoneField,
+    Section,
+    YesNoField,
+)
 from bot.engine.summaries import compile_summaries
 from bot.engine.text import placeholders
 from bot.engine.yamlsource import Path_, Source, SpecError, SpecErrors, Where, read
@@ -112,6 +120,7 @@ class _Builder:
         documents = self._documents(names)
         summaries = compile_summaries(spec, self.templates, self._expr, self._error, names)
         self._duplicates(fields, names)
+        self._listing(fields)
         self._check_literals(fields)
         if self.errors:
             raise SpecErrors(self.errors)
@@ -289,6 +298,28 @@ class _Builder:
             self._placeholders(check.message, (*base, "message"), names | {"count"})
             if check.id in ids or [d.id for d in self.spec.duplicates].index(check.id) != i:
                 self._error((*base, "id"), f"编号 {check.id!r} 与其他规则或重复检查重复")
+
+    def _listing(self, fields: dict[str, FieldInfo]) -> None:
+        """`listing:` names plain fields for the searched values, any name for the filtered ones."""
+        listing = self.spec.listing
+        plain = [k for k, f in fields.items() if f.group is None]
+        for key in ("name", "unit", "phone"):
+            name = getattr(listing, key)
+            if name is not None and name not in plain:
+                self._error(
+                    ("listing", key), f"listing 的 {key}: {name!r} 不是普通字段；可用：{', '.join(plain)}"
+                )
+            elif key == "phone" and name is not None and not isinstance(fields[name].field, PhoneField):
+                self._error(("listing", key), f"listing 的 phone: {name!r} 不是电话字段（cn_phone）")
+        allowed = [*plain, *self.spec.computed, *self.spec.outcomes]
+        for key in ("method", "occupation"):
+            name = getattr(listing, key)
+            if name is not None and name not in allowed:
+                self._error(
+                    ("listing", key),
+                    f"listing 的 {key}: {name!r} 不是普通字段、computed 或 outcomes 的名称；"
+                    f"可用：{', '.join(allowed)}",
+                )
 
     def _rules(self, names: frozenset[str], computed: dict[str, frozenset[str]]) -> list[CompiledRule]:
         out = []

@@ -283,6 +283,17 @@ class DuplicateCheck(Strict):
     basis: str
 
 
+class ListingSpec(Strict):
+    """What the coordinators' list filters and searches by (see docs/spec-reference.md `listing`): each key
+    names a field (or, for `method` and `occupation`, also a computed value or outcome) of this form."""
+
+    name: Ident | None = None
+    unit: Ident | None = None
+    phone: Ident | None = None
+    method: Ident | None = None
+    occupation: Ident | None = None
+
+
 class ChecklistItem(Strict):
     text: str
     when: str | None = None
@@ -304,6 +315,7 @@ class FormSpec(Strict):
     checklist: list[ChecklistItem] = Field(default_factory=list)
     summaries: list[SummarySpec] = Field(default_factory=list)
     duplicates: list[DuplicateCheck] = Field(default_factory=list)
+    listing: ListingSpec = Field(default_factory=ListingSpec)
     copies: int = Field(default=1, ge=1, le=10)
 
     @field_validator("sections")

@@ -406,3 +406,43 @@ def test_an_application_whose_documents_fail_is_skipped_said_and_logged_without_
     logged = caplog.text
     assert applications["hostile"] in logged and "ValueError at test_exports.py" in logged
     assert FULL_ID not in logged and "img" not in logged
+
+
+def test_an_export_covers_the_filtered_list_and_its_search(client: TestClient) -> None:
+    """The export takes the list page's filters and search along: only what the list shows (every page)."""
+    zhang = complete(client)
+    li = complete(client, name="李四")
+    say(client, start(client), "工程技术", "是")  # in progress: listed, never in the summary
+    make_user(client, "jiang", institution="cq-hgzy")
+    csrf = logged_in(client, "jiang")
+    searched = client.post(
+        f"/admin/campaigns/{CAMPAIGN}/list", data={"csrf": csrf, "term": "李四"}, headers={"Origin": ORIGIN}
+    )
+    assert searched.status_code == 303
+    query = str(searched.headers["location"]).split("?", 1)[1]
+    assert "李四" not in query and query.startswith("q=")  # the term stays out of the address
+    page = client.get(f"/admin/campaigns/{CAMPAIGN}?{query}")
+    assert "导出筛选出的全部 1 份申报" in page.text
+    rows = lambda q: [  # noqa: E731
+        [c.value for c in row]
+        for row in load_workbook(io.BytesIO(fetch(client, export(client, csrf, "xlsx", q))))
+        .worksheets[0]
+        .iter_rows(min_row=4)
+    ]
+    assert [r[1] for r in rows(query)] == ["李四"]
+    assert [r[1] for r in rows("status=complete")] == ["张三", "李四"]
+    assert rows("status=ineligible") == []
+    # Another login's search handle is not honoured: it matches nothing rather than everything.
+    assert rows("q=not-a-handle") == []
+    assert {zhang, li} <= set(applications_of(client))
+
+
+def fetch(client: TestClient, location: str) -> bytes:
+    assert "已完成" in finished(client, location).text
+    response = client.get(f"{location}/download")
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def applications_of(client: TestClient) -> list[str]:
+    return [a.id for a in store_of(client).list_applications(CAMPAIGN)]
