@@ -47,7 +47,14 @@ ACTION_NAMES = {
     "user_added": "添加账号",
     "user_disabled": "停用账号",
     "document_downloaded": "下载申报表",
+    "document_previewed": "预览申报表页面",
     "file_viewed": "查看照片或附件",
+    "id_number_revealed": "显示完整身份证号",
+    "status_changed": "更改状态",
+    "applicant_notified": "通知申报人",
+    "applicant_notify_failed": "通知申报人失败",
+    "export_started": "开始导出",
+    "export_downloaded": "下载导出文件",
 }
 
 

@@ -98,3 +98,19 @@ def test_pages_of_a_hundred(client: TestClient) -> None:
     assert "user10<" in second.text and "第 2 / 2 页" in second.text
     filtered = client.get("/admin/audit", params={"action": "user_disabled", "page": "2"})
     assert "action=user_disabled&amp;page=1" in filtered.text  # paging keeps the filter
+
+
+def test_every_action_the_code_writes_has_a_chinese_name() -> None:
+    import re
+
+    from bot.dashboard.audit_page import ACTION_NAMES
+    from bot.settings import ROOT
+
+    written: set[str] = set()
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "storage").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        written |= set(re.findall(r'AuditEntry\(\s*[^,()]+,\s*"([a-z_]+)"', text))
+        written |= set(re.findall(r'^[A-Z_]+ = "(applicant_[a-z_]+)"', text, re.M))
+        written |= set(re.findall(r'action = "([a-z_]+)"', text))
+    assert len(written) > 15
+    assert written - set(ACTION_NAMES) == set()
