@@ -43,7 +43,9 @@ REFRESH_S = 2
 def selection(store: Store, campaign: Campaign, query: Mapping[str, str], session_id: str) -> list[str]:
     """Which applications an export covers, oldest first: those the list page shows under the same query
     parameters (filters, and a search made in this login), on every page."""
-    found, _kept, _errors, _term = listing_page.with_search(query, campaign.id, session_id)
+    found, _kept, errors, _term = listing_page.with_search(query, campaign.id, session_id)
+    if listing_page.EXPIRED_SEARCH in errors:  # the list shows everything then, with a message: not an export
+        raise AdminError(400, "搜索已过期（或不是在这次登录中做的），请回到申报列表重新搜索后再导出。")
     return list_query.ids(store, found)
 
 

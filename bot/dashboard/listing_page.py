@@ -153,6 +153,9 @@ def parse(params: dict[str, str], campaign_id: str) -> tuple[ListQuery, dict[str
     return query, kept, errors
 
 
+EXPIRED_SEARCH = "搜索已过期（或不是在这次登录中做的），请重新搜索。"
+
+
 def with_search(
     params: Mapping[str, str], campaign_id: str, session_id: str
 ) -> tuple[ListQuery, dict[str, str], list[str], str]:
@@ -164,8 +167,7 @@ def with_search(
     if handle:
         found = HANDLES.get(handle, session_id, campaign_id)
         if found is None:
-            errors.append("搜索已过期（或不是在这次登录中做的），请重新搜索。")
-            query = replace(query, search=())  # an expired search matches nothing rather than everything
+            errors.append(EXPIRED_SEARCH)
         else:
             term, kept["q"] = found.term, handle
             query = replace(query, search=found.keys)

@@ -432,8 +432,13 @@ def test_an_export_covers_the_filtered_list_and_its_search(client: TestClient) -
     assert [r[1] for r in rows(query)] == ["李四"]
     assert [r[1] for r in rows("status=complete")] == ["张三", "李四"]
     assert rows("status=ineligible") == []
-    # Another login's search handle is not honoured: it matches nothing rather than everything.
-    assert rows("q=not-a-handle") == []
+    # Another login's (or an expired) search handle is not honoured: refused, rather than export everything.
+    refused = client.post(
+        f"/admin/campaigns/{CAMPAIGN}/exports",
+        data={"csrf": csrf, "kind": "xlsx", "query": "q=not-a-handle"},
+        headers={"Origin": ORIGIN},
+    )
+    assert refused.status_code == 400 and "搜索已过期" in refused.text
     assert {zhang, li} <= set(applications_of(client))
 
 

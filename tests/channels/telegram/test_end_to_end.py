@@ -49,7 +49,7 @@ def say(api: BotApi, chat: int, *texts: str) -> None:
         api.wait_messages(chat, before + 1)
 
 
-def finish(api: BotApi, chat: int) -> bytes:
+def finish(api: BotApi, chat: int, name_in_file: str = "张三") -> bytes:
     """Send the photo, confirm the review with its button, and return the document the bot sends."""
     before = len(api.sent(chat))
     api.photo(chat, jpeg())
@@ -60,7 +60,7 @@ def finish(api: BotApi, chat: int) -> bytes:
     api.wait(lambda: len(api.sent(chat, "sendDocument")) == 1)
     api.wait(lambda: "清单" in str(api.sent(chat)[-1].params.get("text")))
     name, data = api.sent(chat, "sendDocument")[0].files["document"]
-    assert name.endswith(".docx") and "张三" in name
+    assert name.endswith(".docx") and name_in_file in name
     return data
 
 
