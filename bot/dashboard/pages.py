@@ -5,13 +5,12 @@ application's page and its documents and files. Shared plumbing (sessions, CSRF,
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.dashboard import auth, detail, passwords, users, views, workflow
+from bot.dashboard import application_page, auth, detail, passwords, users, views
 from bot.dashboard.http import (
     NOT_FOUND,
     AdminError,
@@ -19,7 +18,6 @@ from bot.dashboard.http import (
     any_session,
     attachment,
     base_context,
-    campaign_ids,
     intake_of,
     posted,
     redirect,
@@ -28,7 +26,7 @@ from bot.dashboard.http import (
     viewer,
     visible_application,
 )
-from storage import Application, listing
+from storage import listing
 from storage.audit import AuditEntry
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -156,25 +154,7 @@ async def campaigns(request: Request, v: Viewer = Depends(viewer)) -> Response: 
 @router.get("/applications/{app_id}", response_class=HTMLResponse)
 async def application(request: Request, app_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
     app = await visible_application(request, v, app_id)
-    return render(request, "application.html", await application_context(request, v, app))
-
-
-async def application_context(request: Request, v: Viewer, app: Application) -> dict[str, Any]:
-    """What the application's page shows (also after a reveal of the ID number: bot/dashboard/reveal.py)."""
-    intake = intake_of(request)
-    assert app.campaign_id is not None
-    campaign = intake.registry.campaigns[app.campaign_id]
-    program, _ = intake.registry.resolve(campaign.id)
-    today = intake.clock()
-    return {
-        **base_context(request, v),
-        "campaign": views.campaign_row(intake.registry, campaign, 0, today),
-        "app": views.application_row(program, app),
-        "detail": await run_in_threadpool(detail.detail, intake, app, today, campaign_ids(request, v)),
-        "workflow": workflow.panel(intake, app, request),
-        "history": await run_in_threadpool(workflow.history, intake, app, program),
-        "revealed": None,
-    }
+    return render(request, "application.html", await application_page.context(request, v, app))
 
 
 @router.get("/applications/{app_id}/documents/{doc_id}")

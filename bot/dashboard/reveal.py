@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.dashboard import auth, views
+from bot.dashboard import application_page, auth, views
 from bot.dashboard.http import AdminError, Viewer, intake_of, posted, render, viewer, visible_application
-from bot.dashboard.pages import application_context
 from storage.audit import AuditEntry
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -27,5 +26,5 @@ async def reveal_id_number(request: Request, app_id: str, v: Viewer = Depends(vi
         raise AdminError(404, "这份申报还没有填写身份证号。")
     entry = AuditEntry(v.user.username, "id_number_revealed", app.id, {})
     await run_in_threadpool(auth.accounts_of(request).audit, entry)
-    context = await application_context(request, v, app)
+    context = await application_page.context(request, v, app)
     return render(request, "application.html", {**context, "revealed": number})

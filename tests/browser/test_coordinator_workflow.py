@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import WECHAT_UA
 from tests.browser.test_admin_pages import DESKTOP, PHONE
 from tests.browser.test_chat_page import idle, send
+from tests.browser.test_workflow_pages import watched
 from tests.channels.telegram.fake_botapi import BotApi, serve_http
 from tests.channels.telegram.test_end_to_end import finish, free_port, say, serve_app
 from tests.engine.transcript import COMPLETE
@@ -70,14 +71,6 @@ def web_application(base: str, name: str, *, complete: bool = True) -> str:
             assert response.status_code == 200, response.text
         assert response.json()["state"]["status"] == ("complete" if complete else "in_progress")
     return token
-
-
-def watched(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("dialog", lambda d: (problems.append("dialog: " + d.message), d.dismiss()))
-    return problems
 
 
 def open_application(page: Page, base: str, name: str) -> None:

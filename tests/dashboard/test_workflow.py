@@ -260,7 +260,7 @@ def test_find_by_waybill_goes_straight_to_the_application(client: TestClient) ->
     assert hidden.status_code == 404 and app_id not in hidden.text
     store = store_of(client)
     keys = store.read(lambda: store.db.execute("SELECT kind, key_hmac FROM search_keys").fetchall())
-    assert [k for k, _ in keys] == ["waybill"] and all("1234567890123" not in h for _, h in keys)
+    assert [k for k, _ in keys].count("waybill") == 1 and all("1234567890123" not in h for _, h in keys)
 
 
 def test_applicant_corrects_after_a_return_and_the_coordinator_sees_what_changed(client: TestClient) -> None:
