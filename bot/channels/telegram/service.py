@@ -44,6 +44,7 @@ COMMANDS = [
     BotCommand("review", "查看已填写的内容"),
     BotCommand("restart", "清空后重新开始"),
     BotCommand("resume", "用续填码继续网页上的填写"),
+    BotCommand("sent", "材料寄出后报告顺丰运单号：/sent SF…"),
     BotCommand("help", "帮助"),
     BotCommand("cancel", "结束本次填写（已填内容会保存）"),
 ]

@@ -107,3 +107,11 @@ def test_a_failed_message_is_recorded_and_the_change_stands(tmp_path: Path) -> N
         assert response.status_code == 303
         page = client.get(f"/admin/applications/{app_id}").text
         assert "通过 Telegram 通知申报人失败：已收到" in page and "已收到" in page
+
+
+def test_the_command_menu_offers_sent() -> None:
+    """Applicants find the waybill report in Telegram's command menu (set with setMyCommands at start)."""
+    from bot.channels.telegram.service import COMMANDS
+
+    sent = [c for c in COMMANDS if c.command == "sent"]
+    assert sent and "运单号" in sent[0].description
