@@ -73,31 +73,35 @@ def history(intake: Intake, app: Application, program: FormProgram) -> dict[str,
             [app.id, NOTIFIED, NOTIFY_FAILED],
         ).fetchall()
     )
-    events: list[dict[str, Any]] = []
-    for c in changes:
-        events.append(
-            {
-                "sort": c.at,
-                "at": views.local_time(c.at),
-                "who": WHO_APPLICANT if c.actor == review.APPLICANT else c.actor,
-                "from": review.name(c.from_status),
-                "to": review.name(c.to_status),
-                "to_key": c.to_status,
-                "reason": c.reason,
-                "waybill": c.waybill,
-            }
-        )
+    keyed: list[tuple[tuple[str, int, int, str], dict[str, Any]]] = []
+    for index, c in enumerate(changes):
+        row = {
+            "at": views.local_time(c.at),
+            "who": WHO_APPLICANT if c.actor == review.APPLICANT else c.actor,
+            "from": review.name(c.from_status),
+            "to": review.name(c.to_status),
+            "to_key": c.to_status,
+            "reason": c.reason,
+            "waybill": c.waybill,
+        }
+        keyed.append(((c.at, index, 0, ""), row))
     for at, action, detail_text in rows:
         detail = audit_detail(detail_text)
         channel = CHANNELS.get(str(detail.get("channel")), str(detail.get("channel")))
-        what = review.name(str(detail.get("status", "")))
+        status = str(detail.get("status", ""))
+        what = review.name(status)
         message = (
             f"已通过 {channel} 通知申报人：{what}"
             if action == NOTIFIED
             else f"通过 {channel} 通知申报人失败：{what}"
         )
-        events.append({"sort": at, "at": views.local_time(at), "message": message})
-    events.sort(key=lambda e: e["sort"])
+        # Right after the change it tells of (times are to the second: a message and the next change may
+        # share one), else by its time.
+        told = [i for i, c in enumerate(changes) if c.to_status == status and c.at <= at]
+        key = (changes[told[-1]].at, told[-1], 1, at) if told else (at, len(changes), 1, at)
+        keyed.append((key, {"at": views.local_time(at), "message": message}))
+    keyed.sort(key=lambda pair: pair[0])
+    events = [row for _key, row in keyed]
     return {"events": events, "diff": correction_diff(program, changes)}
 
 

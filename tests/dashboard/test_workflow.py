@@ -286,3 +286,36 @@ def test_applicant_corrects_after_a_return_and_the_coordinator_sees_what_changed
     actions = [json.loads(a[3]) for a in audit_actions(client) if a[0] == "status_changed"]
     assert actions[-1] == {"by": "applicant", "from": "returned", "to": "corrected"}
     assert move(client, csrf, app_id, "approved").status_code == 303
+
+
+def test_a_message_is_listed_right_after_the_change_it_told_of(client: TestClient) -> None:
+    """Times are to the second: a message about 已收到 and the next change (退回) may share one. The message
+    stays right after the change it tells of, not after the later change."""
+    from bot.dashboard import workflow_view
+    from storage.accounts import Accounts
+    from storage.audit import AuditEntry
+
+    app_id, _token = complete_app(client)
+    store = store_of(client)
+    book = Accounts(store, client.app.state.admin_clock)  # type: ignore[attr-defined]
+    at = book.now()  # the tests' clock stands still: every row below has this very second
+    review.change(store, app_id, "received", "jiang", at=at)
+    review.change(store, app_id, "returned", "jiang", reason="缺少照片", at=at)
+    book.audit(
+        AuditEntry("jiang", "applicant_notified", app_id, {"channel": "telegram", "status": "returned"})
+    )
+    book.audit(
+        AuditEntry("jiang", "applicant_notified", app_id, {"channel": "telegram", "status": "received"})
+    )
+    intake = client.app.state.intake  # type: ignore[attr-defined]
+    app = store.get(app_id)
+    assert app is not None
+    program, _ = intake.program_for(app)
+    events = workflow_view.history(intake, app, program)["events"]
+    said = [e.get("message") or f"{e['from']} → {e['to']}" for e in events]
+    assert said == [
+        "已生成 → 已收到",
+        "已通过 Telegram 通知申报人：已收到",
+        "已收到 → 材料退回",
+        "已通过 Telegram 通知申报人：材料退回",
+    ]
