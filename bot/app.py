@@ -20,7 +20,7 @@ from bot.intake import Intake
 from bot.ratelimit import Limiter
 from bot.registry import Registry
 from bot.settings import Settings
-from bot.web import errors
+from bot.web import api_docs, errors
 from bot.web.bodies import BodyLimit
 from storage import Store
 
@@ -33,7 +33,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
         # Turns are CPU work under one GIL: a few threads at a time keep latency even and leave the
         # render thread its share, where anyio's default 40 would take turns about with 40.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.workers
-        registry = Registry.load(settings.forms_dir, settings.templates_dir)
+        registry = Registry.load(settings.forms_dir, settings.templates_dir, clock())
+        if not settings.demo:
+            registry.hide_demo()
         store = Store(settings.data_dir, settings.key_file)
         app.state.intake = Intake(registry, store, clock=clock)
         await anyio.to_thread.run_sync(app.state.intake.backfill_facets)  # once, after migration 11
@@ -48,7 +50,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
             app.state.intake.close()
             store.close()
 
-    app = FastAPI(title="shenbao 申报", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="shenbao 申报", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.new_sessions = Limiter(settings.sessions_per_minute, 60)
     app.state.resume_failures = Limiter(settings.resume_failures, 600)
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.date] = 
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(telegram.router)
+    api_docs.install(app)  # before /static: its assets are under /static/swagger-ui
     app.mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static")
     dashboard.install(app)  # /admin: the coordinator side
     errors.install_handlers(app)

@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--public-url", metavar="URL", help="对外地址，用于所有链接和二维码（默认 SHENBAO_PUBLIC_URL）"
     )
 
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="提供演示批次（forms/campaigns/ 中 demo: true 的批次，不受理真实申报；默认 SHENBAO_DEMO）",
+    )
+
     tg = sub.add_parser("telegram", help="以轮询方式运行 Telegram 机器人（需 SHENBAO_TELEGRAM_TOKEN）")
     tg.add_argument("--today", type=_date, help="把“今天”当作这一天（测试用）")
 
@@ -145,6 +151,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 settings,
                 forwarded_allow_ips=args.forwarded_allow_ips or settings.forwarded_allow_ips,
                 public_url=public_url(args.public_url) or settings.public_url,
+                demo=args.demo or settings.demo,
             )
         except SettingsError as exc:
             print(str(exc), file=sys.stderr)

@@ -76,7 +76,7 @@ class Intake:
         """A new application for a campaign (or form) and its first turn. `also(app_id)` is committed
         together with the new application (see `Store.create_application`); `owner_key` names the
         browser or chat starting it (an applicant is told about their own applications only)."""
-        program, campaign = self.registry.resolve(target)
+        program, campaign = self.registry.resolve(target, new=True)
         app = self.store.create_application(
             program.id, campaign.id if campaign else None, channel, {}, also, owner_key
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +26,14 @@ class Registry:
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     _bound: dict[str, FormProgram] = field(default_factory=dict)
+    # Demonstration campaigns not offered on this server: their applications still open (resolve), but
+    # they are listed nowhere and no new application can be started (see `hide_demo`).
+    _hidden: dict[str, Campaign] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, forms_dir: Path, templates_dir: Path) -> Registry:
+    def load(cls, forms_dir: Path, templates_dir: Path, today: dt.date | None = None) -> Registry:
         registry = cls(forms_dir, templates_dir)
+        today = today or dt.date.today()
         errors: list[SpecError] = []
         for path in sorted(forms_dir.glob("*.yaml")):
             try:
@@ -48,7 +53,7 @@ class Registry:
                 errors.append(
                     SpecError(where, f"form: {campaign.form!r} 不存在；已有表单：{', '.join(registry.forms)}")
                 )
-            registry.campaigns[campaign.id] = campaign
+            registry.campaigns[campaign.id] = campaign.rolled(today)
         errors += _institution_conflicts(registry.campaigns, forms_dir / "campaigns")
         holidays = forms_dir / "calendar" / "holidays.yaml"
         if holidays.is_file():
@@ -58,10 +63,16 @@ class Registry:
             raise SpecErrors(errors)
         return registry
 
-    def resolve(self, name: str) -> tuple[FormProgram, Campaign | None]:
-        """A campaign id (the form bound to its lists) or a form id (no campaign)."""
-        if name in self.campaigns:
-            campaign = self.campaigns[name]
+    def hide_demo(self) -> None:
+        """Stop offering the demonstration campaigns (`demo: true`): a server without SHENBAO_DEMO=1."""
+        for campaign_id in [c.id for c in self.campaigns.values() if c.demo]:
+            self._hidden[campaign_id] = self.campaigns.pop(campaign_id)
+
+    def resolve(self, name: str, *, new: bool = False) -> tuple[FormProgram, Campaign | None]:
+        """A campaign id (the form bound to its lists) or a form id (no campaign). `new`: for starting an
+        application, which a hidden demonstration campaign refuses."""
+        if name in self.campaigns or (name in self._hidden and not new):
+            campaign = self.campaigns.get(name) or self._hidden[name]
             if name not in self._bound:
                 self._bound[name] = bind_campaign(self.forms[campaign.form], campaign.lists)
             return self._bound[name], campaign

@@ -24,6 +24,7 @@ class Settings:
     forwarded_allow_ips: str | None = None  # proxies whose X-Forwarded-For/-Proto are believed
     admin_idle_minutes: float = 30  # a coordinator's session (/admin) ends after this long unused
     admin_session_hours: float = 12  # ... and this long after login in any case
+    demo: bool = False  # offer the demonstration campaigns (forms/campaigns/demo_*.yaml, `demo: true`)
     # Telegram (bot/channels/telegram/): off without a token
     telegram_token: str | None = None
     telegram_mode: str = "polling"  # polling (`shenbao telegram`) | webhook (mounted in `shenbao serve`)
@@ -49,6 +50,7 @@ class Settings:
             forwarded_allow_ips=env.get("SHENBAO_FORWARDED_ALLOW_IPS", "").strip() or None,
             admin_idle_minutes=max(1.0, float(env.get("SHENBAO_ADMIN_IDLE_MINUTES", "30"))),
             admin_session_hours=max(0.1, float(env.get("SHENBAO_ADMIN_SESSION_HOURS", "12"))),
+            demo=env.get("SHENBAO_DEMO", "0").strip().lower() in ("1", "true", "yes", "on"),
             telegram_token=env.get("SHENBAO_TELEGRAM_TOKEN") or None,
             telegram_mode=env.get("SHENBAO_TELEGRAM_MODE", "polling").strip().lower(),
             telegram_secret=env.get("SHENBAO_TELEGRAM_SECRET") or None,

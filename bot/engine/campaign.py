@@ -79,7 +79,23 @@ class Campaign(Strict):
     notes: list[str] = Field(default_factory=list)
     source: str | None = None
     quota: Quota | None = None
+    # A demonstration campaign (forms/campaigns/demo_*.yaml): offered to applicants only when the server runs
+    # with SHENBAO_DEMO=1; its deadline is `open_days` days after the day the forms are loaded.
+    demo: bool = False
+    open_days: int | None = Field(default=None, ge=1, le=365)
     _context: dict[str, object] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _demo_days(self) -> Campaign:
+        if self.open_days is not None and not self.demo:
+            raise ValueError("open_days 只用于演示批次：请同时写 demo: true，或删去 open_days 写明 deadline")
+        return self
+
+    def rolled(self, today: dt.date) -> Campaign:
+        """A demonstration campaign with its deadline `open_days` after `today`; any other as it is."""
+        if self.open_days is None:
+            return self
+        return self.model_copy(update={"deadline": today + dt.timedelta(days=self.open_days)})
 
     def is_closed(self, today: dt.date) -> bool:
         return today > self.deadline

@@ -63,7 +63,9 @@ def run_polling(
     if why is not None:
         print(f"无法启动 Telegram 轮询：{why}。", flush=True)
         return 2
-    registry = registry or Registry.load(settings.forms_dir, settings.templates_dir)
+    registry = registry or Registry.load(settings.forms_dir, settings.templates_dir, clock())
+    if not settings.demo:
+        registry.hide_demo()
     return asyncio.run(_polling(settings, clock, registry))
 
 

@@ -92,10 +92,22 @@ async def chat(request: Request, campaign_id: str) -> Response:
 
 @router.get("/demo", response_class=HTMLResponse)
 async def demo(request: Request, campaign: str | None = None) -> Response:
-    """A host page with the widget: the campaign named by `?campaign=`, else the first one."""
-    campaigns = _intake(request).registry.campaigns
-    campaign_id = campaign if campaign in campaigns else next(iter(campaigns), "")
-    return templates.TemplateResponse(request, "demo.html", {"campaign_id": campaign_id})
+    """A host page with the widget: the campaign named by `?campaign=`, else the open campaign closing
+    first, else the one closed last. The page's text names that campaign, so it never describes another."""
+    intake = _intake(request)
+    campaigns = intake.registry.campaigns
+    campaign_id = campaign if campaign in campaigns else default_campaign(intake, intake.clock())
+    view = campaign_view(intake, campaign_id, intake.clock())
+    return templates.TemplateResponse(request, "demo.html", {"campaign_id": campaign_id, "campaign": view})
+
+
+def default_campaign(intake: Intake, today: dt.date) -> str | None:
+    """The campaign a page without one shows: the open one closing first, else the one closed last."""
+    campaigns = list(intake.registry.campaigns.values())
+    open_ = sorted((c for c in campaigns if not c.is_closed(today)), key=lambda c: (c.deadline, c.id))
+    closed = sorted((c for c in campaigns if c.is_closed(today)), key=lambda c: (c.deadline, c.id))
+    chosen = open_[0] if open_ else closed[-1] if closed else None
+    return chosen.id if chosen is not None else None
 
 
 @router.get("/widget.js")
