@@ -301,7 +301,7 @@ class TelegramChannel:
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
             sent = await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
-            if last and markup is not None:
+            if last and not all(render.lasting(o) for o in opts):  # a lasting keyboard stays
                 keyboard_id = sent.message_id
         asked = _question_key(r.as_dict() for r in replies)
         if asked is None and not all(r.kind in MODE_KINDS for r in replies):

@@ -4,7 +4,8 @@ A tap is answered as if its label had been typed (the engine understands 跳过,
 keyboard adds no state of its own. Its callback_data names the application and the turn it was drawn
 for (`k:<app id prefix>:<event count>:<option>`, well under Telegram's 64 bytes): a tap on a keyboard from
 an earlier turn is recognised and refused. The one exception is `DOWNLOAD_CALLBACK` (下载申报表 on a message
-saying a send failed): it stands for the download command whenever it is tapped.
+saying a send failed, on the done message and wherever the engine offers it): it stands for the download
+command whenever it is tapped, and its keyboard is left in place.
 
 Texts are built from the replies' data where the keyboard says the rest: a question shown with buttons
 has no numbered list and no 「请回复编号或选项文字」 (that line is for text-only channels); every reply kind
@@ -185,7 +186,10 @@ def keyboard(app_id: str, turn: int, opts: list[Option]) -> InlineKeyboardMarkup
     if not opts:
         return None
     buttons = [
-        InlineKeyboardButton(_short(o.label), callback_data=callback_data(app_id, turn, i))
+        InlineKeyboardButton(
+            _short(o.label),
+            callback_data=DOWNLOAD_CALLBACK if lasting(o) else callback_data(app_id, turn, i),
+        )
         for i, o in enumerate(opts)
     ]
     layout: list[list[InlineKeyboardButton]] = []
@@ -196,6 +200,11 @@ def keyboard(app_id: str, turn: int, opts: list[Option]) -> InlineKeyboardMarkup
         for row in rows([opts[i].label for i in group]):
             layout.append([buttons[group[j]] for j in row])
     return InlineKeyboardMarkup(layout)
+
+
+def lasting(option: Option) -> bool:
+    """下载申报表 works whenever it is tapped: its button is not tied to the turn it was drawn in."""
+    return option.text in DOWNLOAD_WORDS
 
 
 def download_keyboard() -> InlineKeyboardMarkup:
@@ -262,7 +271,7 @@ def reply_text(reply: dict[str, Any], *, buttons: bool, following: dict[str, Any
     data = reply.get("data") if isinstance(reply.get("data"), dict) else {}
     assert isinstance(data, dict)
     if kind == "question" and data.get("prompt"):
-        return question_text(data, buttons=buttons)
+        return question_text(data, buttons=buttons, text=text)
     if kind == "error":
         return _error_text(text, data, following)
     if kind == "edit_menu" and buttons:
@@ -274,7 +283,15 @@ def reply_text(reply: dict[str, Any], *, buttons: bool, following: dict[str, Any
     return text
 
 
-def question_text(data: dict[str, Any], *, buttons: bool) -> str:
+def _derived_line(text: str, data: dict[str, Any]) -> str | None:
+    """The engine's sentence offering its suggestion, from the text, when the data does not carry it."""
+    mark = f"「{data.get('suggested')}」"
+    if data.get("suggested") in (None, ""):
+        return None
+    return next((line for line in text.split("\n") if mark in line and line != data.get("prompt")), None)
+
+
+def question_text(data: dict[str, Any], *, buttons: bool, text: str = "") -> str:
     progress = data.get("progress") if isinstance(data.get("progress"), dict) else {}
     assert isinstance(progress, dict)
     section = str(data.get("section") or "")
@@ -282,8 +299,9 @@ def question_text(data: dict[str, Any], *, buttons: bool) -> str:
     if data.get("error"):
         lines.append(f"⚠ {data['error']}")
     lines.append(str(data.get("prompt")))
-    if data.get("suggested_from"):
-        lines.append(str(data["suggested_from"]))
+    derived = data.get("suggested_from") if "suggested_from" in data else _derived_line(text, data)
+    if derived:
+        lines.append(str(derived))
     if data.get("help"):
         lines.append(f"说明：{short_help(str(data['help']))}")
     choices = _strings(data.get("choices"))
@@ -296,7 +314,7 @@ def question_text(data: dict[str, Any], *, buttons: bool) -> str:
     if data.get("example"):
         lines.append(f"例如：{data['example']}")
     if data.get("photo") or data.get("type") == "image":
-        lines.append("请直接发送照片（JPG 或 PNG）。")
+        lines.append("请直接在聊天里发送照片。")
     if data.get("unknown_ok"):
         lines.append("不确定的话可以" + ("点" if buttons else "回复") + "“不清楚”，提交前再向单位确认。")
     if data.get("current") not in (None, ""):
@@ -334,6 +352,8 @@ def edit_menu_text(text: str, data: dict[str, Any]) -> str:
     grouped = any("section" in i or "value" in i for i in items)
     first = text.split("\n", 1)[0].replace("请回复编号：", "").strip() or "要修改哪一项？"
     lines = [("要修改哪一项？" if grouped else first) + "点下面的按钮选择。"]
+    if not grouped:  # the buttons name the items: no list of the same names above them
+        items = []
     section = None
     for item in items:
         if item.get("section") and item["section"] != section:
