@@ -188,7 +188,14 @@ class TelegramChannel:
         self.resume_failures.refund(str(chat_id))
         await self.run(self.intake.store.add_owner, app.id, self._owner(chat_id))
         await self.run(self.chats.bind, chat_id, app.campaign_id or app.form_id, app.id)
-        await bot.send_message(chat_id, f"已找到您的填写（续填码 {app.resume_code}），从上次的位置继续。")
+        if app.status == "complete":  # finished elsewhere (the web): its documents are one tap away here
+            await bot.send_message(
+                chat_id,
+                f"已找到您的填写（续填码 {app.resume_code}）。申报表已生成，点“下载申报表”即可在这里收到。",
+                reply_markup=render.download_keyboard(),
+            )
+        else:
+            await bot.send_message(chat_id, f"已找到您的填写（续填码 {app.resume_code}），从上次的位置继续。")
         await self._turn(bot, chat_id, app.id, {"type": "command", "name": "start"}, msg_id)
 
     def _owner(self, chat_id: int) -> str:

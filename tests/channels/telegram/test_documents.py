@@ -71,10 +71,38 @@ def test_finished_on_the_web_then_resumed_in_telegram_gets_the_documents(tmp_pat
             h.intake.handle(app.id, {"type": "text", "text": "确认"}, "web")
             assert h.store.get(app.id).status == "complete"
             await h.say(CHAT, f"/resume {app.resume_code} 123X")
-            assert "从上次的位置继续" in "\n".join(h.texts(CHAT))
+            found = next(c.message for c in h.api.sent(CHAT) if "已找到您的填写" in str(c.params["text"]))
+            assert found is not None and "申报表已生成" in found["text"]
             await h.say(CHAT, "/download")
             (doc,) = documents(h)
             assert "张三" in doc[0]
+            await h.tap(CHAT, "下载申报表", found)  # the button on the resume message
+            assert len(documents(h)) == 2
+
+    run(main)
+
+
+def test_hostile_download_inputs_change_nothing(tmp_path: Path) -> None:
+    from tests.channels.telegram.fake_botapi import user_message
+
+    async def main() -> None:
+        async with Harness(tmp_path) as h:
+            await h.say(CHAT, f"/start {CAMPAIGN}")
+            app = h.app_for(CHAT)
+            events = len(h.store.events(app.id))
+            await h.say(CHAT, "/download <script>alert(1)</script>", "/download@shenbao_test_bot {{ 7*7 }}")
+            said = h.texts(CHAT)[-2:]
+            assert all("完成" in t and "<script>" not in t and "49" not in t for t in said)
+            if not handlers.ENGINE_DOWNLOADS:
+                assert len(h.store.events(app.id)) == events  # answered by the channel: nothing stored
+            user = {"id": CHAT, "is_bot": False, "first_name": "张"}
+            group = {"id": -100, "type": "group", "title": "群"}
+            for data in ("dl", "dl\u0000", "k:../../:1:1", "x" * 64):
+                message = {**user_message(CHAT, text="旧消息"), "chat": group}
+                query = {"id": f"q{data[:4]}", "from": user, "message": message, "chat_instance": "c"}
+                await h.send(h.update({"callback_query": {**query, "data": data}}))
+            assert documents(h) == [] and h.texts(-100) == []
+            assert len(h.store.events(app.id)) == events
 
     run(main)
 
