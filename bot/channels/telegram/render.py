@@ -301,7 +301,8 @@ def question_text(data: dict[str, Any], *, buttons: bool, text: str = "") -> str
     lines.append(str(data.get("prompt")))
     derived = data.get("suggested_from") if "suggested_from" in data else _derived_line(text, data)
     if derived:
-        lines.append(str(derived))
+        tap = f"点“是（{data.get('suggested')}）”确认" if buttons and data.get("suggested") else None
+        lines.append(str(derived).replace("回复“是”确认", tap) if tap else str(derived))
     if data.get("help"):
         lines.append(f"说明：{short_help(str(data['help']))}")
     choices = _strings(data.get("choices"))

@@ -245,3 +245,27 @@ def test_status_after_finishing_counts_every_question(tmp_path: Path) -> None:
             assert "下载申报表" in buttons(closing)  # C4: the closing hint's options
 
     run(main)
+
+
+def test_a_one_tap_fix_on_an_ineligible_answer(tmp_path: Path) -> None:
+    """C3: the ineligible reply's `fixes` are buttons sending `/apply <rule>`; tapping one applies it. Runs
+    once the engine offers fixes and the flagship rule declares one (FLOW); skipped before."""
+
+    async def main() -> None:
+        async with Harness(tmp_path) as h:
+            await h.say(CHAT, f"/start {CAMPAIGN}", "工程技术", "是", "是", "中级", "工程师", "2018-06")
+            await h.say(CHAT, "三级/高级工")  # a 中级 title goes with 二级/技师
+            stop = h.last_keyboard(CHAT)
+            last = h.app_for(CHAT).state["last_replies"][-1]
+            assert last["kind"] == "ineligible"
+            fixes = last["data"].get("fixes") or []
+            if not fixes:
+                pytest.skip("the engine offers no one-tap fix yet (C3, FLOW)")
+            label = fixes[0]["label"]
+            assert label in buttons(stop)
+            await h.tap(CHAT, label, stop)
+            app = h.app_for(CHAT)
+            assert app.state["answers"]["apply_level"] == "二级/技师"
+            assert app.state["mode"] == "asking"
+
+    run(main)

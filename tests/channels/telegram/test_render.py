@@ -166,7 +166,7 @@ def test_a_question_with_buttons_has_no_numbered_list_and_shows_help_and_suggest
     )
     text, rows, opts = shown(reply)
     assert "请回复编号" not in text and "1. 男" not in text
-    assert sentence in text
+    assert "根据您填写的“证件号码”，应为「男」。点“是（男）”确认，或直接输入。" in text
     assert "说明：与身份证一致。" in text and "…（发送 /help 看全文）" in text  # short with the question
     assert len(text.split("说明：")[1].split("\n")[0]) == render.MAX_HELP + len("（发送 /help 看全文）")
     assert "当前答案：女（点“保持原答案”不修改）" in text and "（选填，可点“跳过”）" in text
