@@ -27,8 +27,9 @@ async def finished(h: Harness) -> None:
 
 
 def documents(h: Harness) -> list[tuple[str, str]]:
-    """(file name, caption) of every document sent to the chat."""
-    return [(s.files["document"][0], str(s.params.get("caption"))) for s in h.api.sent(CHAT, "sendDocument")]
+    """(file name, caption) of every filled document (.docx) sent to the chat; not the checklist PDF."""
+    sent = [(s.files["document"][0], str(s.params.get("caption"))) for s in h.api.sent(CHAT, "sendDocument")]
+    return [(name, caption) for name, caption in sent if name.endswith(".docx")]
 
 
 def test_download_again_by_command_word_and_the_button_on_the_done_message(tmp_path: Path) -> None:
@@ -157,15 +158,20 @@ def test_the_checklist_goes_as_a_pdf_when_the_print_path_offers_one(
 ) -> None:
     asked: list[tuple[str, str]] = []
 
+    def unavailable(self: Intake, app_id: str, fmt: str) -> bytes:
+        raise RuntimeError("PDF is unavailable (no LibreOffice)")
+
     def checklist_document(self: Intake, app_id: str, fmt: str) -> bytes:
         asked.append((app_id, fmt))
         return b"%PDF-1.7 checklist"
 
     async def main() -> None:
+        monkeypatch.setattr(Intake, "checklist_document", unavailable, raising=False)
         async with Harness(tmp_path / "plain") as h:
             await finished(h)
-            assert [name for name, _ in documents(h)] == [documents(h)[0][0]]  # the .docx only
-            assert "提交清单" in h.last_text(CHAT)  # as text
+            sent = h.api.sent(CHAT, "sendDocument")
+            assert len(sent) == 1 and sent[0].files["document"][0].endswith(".docx")  # no checklist PDF
+            assert "提交清单" in h.last_text(CHAT)  # the checklist as text
         monkeypatch.setattr(Intake, "checklist_document", checklist_document, raising=False)
         async with Harness(tmp_path / "pdf") as h:
             await finished(h)
