@@ -71,6 +71,7 @@ ENGINE_DOWNLOADS = getattr(parse_command("/download"), "name", None) == "downloa
 ANSWER_COMMANDS = frozenset({"skip", "keep"})  # commands acting on the question shown: they carry its key
 MODE_KINDS = frozenset({"notice", "help", "finding", "error"})  # replies that leave the question shown
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+STALE_FILE = "这一题已经回答过了（可能在另一台设备上），文件没有保存。请回答当前问题。"
 OTHER = "没有识别到内容。请用文字回答当前问题，照片题请直接发送照片。"
 NOT_A_PHOTO = "这一题需要照片：请直接发送照片（JPG 或 PNG），或回复“跳过”。收到的文件类型是 {mime}。"
 
@@ -210,6 +211,11 @@ class TelegramChannel:
             await bot.send_message(chat_id, self._no_application())
             return
         slot = await self.run(self.intake.current_slot, app_id)
+        shown, _ = await self.run(self.chats.shown, chat_id, app_id)
+        if shown is not None and slot is not None and shown != slot.key:  # C1: meant for a question gone by
+            event = {"type": "file", "name": name[:100], "key": shown, "error": STALE_FILE}
+            await self._turn(bot, chat_id, app_id, event, msg_id)
+            return
         field = slot.info.field if slot is not None and slot.info is not None else None
         if not isinstance(field, ImageField | FileField):  # the engine says what it wants instead
             await self._turn(bot, chat_id, app_id, {"type": "file", "name": name[:100]}, msg_id)

@@ -269,3 +269,24 @@ def test_a_one_tap_fix_on_an_ineligible_answer(tmp_path: Path) -> None:
             assert app.state["mode"] == "asking"
 
     run(main)
+
+
+def test_a_photo_sent_while_another_device_moved_on_is_not_taken(tmp_path: Path) -> None:
+    """The chat shows an earlier question; meanwhile the web answered up to the photo question. A photo
+    from the chat was meant for the question it shows: not downloaded, not stored, not the answer."""
+
+    async def main() -> None:
+        async with Harness(tmp_path) as h:
+            await h.say(CHAT, f"/start {CAMPAIGN}", *COMPLETE[:-3])
+            app = h.app_for(CHAT)
+            for text in COMPLETE[-3:-1]:  # the other device answers the last text questions
+                h.intake.handle(app.id, {"type": "text", "text": text}, "web")
+            await h.send(h.update({"message": _photo(h, jpeg())}))
+            assert "photo" not in h.app_for(CHAT).state["answers"]
+            assert not [c for c in h.api.calls if c.method == "getFile"]
+            assert h.store.db.execute("SELECT count(*) FROM files").fetchone()[0] == 0
+            assert "照片" in h.last_text(CHAT) or "已经回答过了" in h.last_text(CHAT)
+            await h.send(h.update({"message": _photo(h, jpeg())}))  # now shown the photo question: taken
+            assert h.app_for(CHAT).state["answers"]["photo"]["mime"] == "image/jpeg"
+
+    run(main)
