@@ -288,6 +288,14 @@ SELECT a.id, CASE WHEN EXISTS (SELECT 1 FROM answer_events e WHERE e.app_id = a.
     AND e.kind != 'start') THEN 1 ELSE 0 END FROM applications a;
 """
 
+# What each Telegram chat was last shown: the key of the question (a typed answer carries it, so an answer
+# meant for a question another device has already moved past is refused) and the message whose keyboard is
+# taken off when the next turn is sent.
+TELEGRAM_CHAT_VIEW = """
+ALTER TABLE telegram_chats ADD COLUMN shown_key TEXT;
+ALTER TABLE telegram_chats ADD COLUMN keyboard_message_id INTEGER;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", INITIAL),
     Migration(2, "session tokens for web and other channels", SESSION_TOKENS),
@@ -299,6 +307,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "review status and its changes; blind-indexed search keys", REVIEW_AND_SEARCH),
     Migration(10, "TOTP second factor and recovery codes of coordinator accounts", SECOND_FACTOR),
     Migration(11, "facets of the coordinators' list", LIST_FACETS),
+    Migration(12, "the question and keyboard each Telegram chat was last shown", TELEGRAM_CHAT_VIEW),
 )
 
 _LEDGER = """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import hmac
 import logging
@@ -16,12 +17,13 @@ from typing import Any, TypeVar
 
 from telegram import Bot, CallbackQuery, Document, Message, PhotoSize, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram import render
 from bot.channels.telegram.store import TelegramStore
 from bot.documents.uploads import UPLOADS_AT_ONCE
+from bot.engine.commands import parse_command
 from bot.engine.replies import Reply
 from bot.engine.spec import FileField, ImageField
 from bot.intake import Intake, normalize_suffix
@@ -59,6 +61,17 @@ RESUME_REFUSED = (
     "续填码或身份证号码后四位不对，请核对。已填写身份证号码的，请在续填码后空一格写上其后四位，"
     "例如：/resume K7Q2M9XD 0526"
 )
+SEND_FAILED = "申报表没有发送成功（网络问题）。请点“下载申报表”再试一次。"
+NOT_FINISHED = "申报表还没有生成：请先完成填写，在核对页点“确认”后即可下载。"
+DOCUMENTS_READY = "申报表已生成，可随时下载。"
+CHECKLIST_CAPTION = "提交清单（可打印）"
+SEND_DELAYS_S = (1.0, 3.0, 9.0)  # waits before the 2nd, 3rd and 4th attempt to send a file
+# Until the engine knows the download command (C2), the channel answers it itself.
+ENGINE_DOWNLOADS = getattr(parse_command("/download"), "name", None) == "download"
+ANSWER_COMMANDS = frozenset({"skip", "keep"})  # commands acting on the question shown: they carry its key
+MODE_KINDS = frozenset({"notice", "help", "finding", "error"})  # replies that leave the question shown
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+STALE_FILE = "这一题已经回答过了（可能在另一台设备上），文件没有保存。请回答当前问题。"
 OTHER = "没有识别到内容。请用文字回答当前问题，照片题请直接发送照片。"
 NOT_A_PHOTO = "这一题需要照片：请直接发送照片（JPG 或 PNG），或回复“跳过”。收到的文件类型是 {mime}。"
 
@@ -70,6 +83,7 @@ class TelegramChannel:
         self.run = run
         self.resume_failures = Limiter(limit=10, window=600)  # wrong resume codes per chat, as on the web
         self.upload_slots = asyncio.Semaphore(UPLOADS_AT_ONCE)  # downloads held in memory at once
+        self.send_delays = SEND_DELAYS_S
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         return [MessageHandler(filters.ALL, self.on_message), CallbackQueryHandler(self.on_callback)]
@@ -117,9 +131,16 @@ class TelegramChannel:
         if app_id is None:
             await bot.send_message(chat_id, self._no_application())
             return
+        if not ENGINE_DOWNLOADS and (head == "download" or text.strip() in render.DOWNLOAD_WORDS):
+            await self._download(bot, chat_id, app_id, msg_id)
+            return
         event: dict[str, Any] = {"type": "text", "text": text}
         if head == "cancel":
             event = {"type": "command", "name": "stop"}
+        elif _answers(text):
+            key, _ = await self.run(self.chats.shown, chat_id, app_id)
+            if key is not None:
+                event["key"] = key  # C1: the engine refuses it if another device moved past that question
         await self._turn(bot, chat_id, app_id, event, msg_id)
 
     async def _start(self, bot: Bot, chat_id: int, payload: str, msg_id: str) -> None:
@@ -156,7 +177,7 @@ class TelegramChannel:
             return
         wait = self.resume_failures.acquire(str(chat_id))  # counted before the lookup
         if wait:
-            await bot.send_message(chat_id, f"尝试次数太多，请 {wait} 秒后再试。")
+            await bot.send_message(chat_id, render.lockout(wait))
             return
         app: Application | None = await self.run(self.intake.store.by_resume_code, code)
         suffix = self.intake.id_suffix(app) if app is not None else None
@@ -168,7 +189,14 @@ class TelegramChannel:
         self.resume_failures.refund(str(chat_id))
         await self.run(self.intake.store.add_owner, app.id, self._owner(chat_id))
         await self.run(self.chats.bind, chat_id, app.campaign_id or app.form_id, app.id)
-        await bot.send_message(chat_id, f"已找到您的填写（续填码 {app.resume_code}），从上次的位置继续。")
+        if app.status == "complete":  # finished elsewhere (the web): its documents are one tap away here
+            await bot.send_message(
+                chat_id,
+                f"已找到您的填写（续填码 {app.resume_code}）。申报表已生成，点“下载申报表”即可在这里收到。",
+                reply_markup=render.download_keyboard(),
+            )
+        else:
+            await bot.send_message(chat_id, f"已找到您的填写（续填码 {app.resume_code}），从上次的位置继续。")
         await self._turn(bot, chat_id, app.id, {"type": "command", "name": "start"}, msg_id)
 
     def _owner(self, chat_id: int) -> str:
@@ -183,6 +211,11 @@ class TelegramChannel:
             await bot.send_message(chat_id, self._no_application())
             return
         slot = await self.run(self.intake.current_slot, app_id)
+        shown, _ = await self.run(self.chats.shown, chat_id, app_id)
+        if shown is not None and slot is not None and shown != slot.key:  # C1: meant for a question gone by
+            event = {"type": "file", "name": name[:100], "key": shown, "error": STALE_FILE}
+            await self._turn(bot, chat_id, app_id, event, msg_id)
+            return
         field = slot.info.field if slot is not None and slot.info is not None else None
         if not isinstance(field, ImageField | FileField):  # the engine says what it wants instead
             await self._turn(bot, chat_id, app_id, {"type": "file", "name": name[:100]}, msg_id)
@@ -213,6 +246,12 @@ class TelegramChannel:
         if query is None:
             return
         parsed = render.parse_callback(query.data)
+        if chat is not None and chat.type == ChatType.PRIVATE and query.data == render.DOWNLOAD_CALLBACK:
+            await query.answer()
+            app_id = await self.run(self.chats.current, chat.id)
+            if app_id is not None:
+                await self._download(context.bot, chat.id, app_id, f"tg{update.update_id}")
+            return
         if chat is None or chat.type != ChatType.PRIVATE or parsed is None:
             await query.answer()
             return
@@ -240,11 +279,18 @@ class TelegramChannel:
                 return
             text = ",".join(chosen)
         await query.answer()
-        await _mark_chosen(
-            query, "、".join(opts[int(n) - 1].label for n in text.split(",")) if option.done else option.label
+        label = "、".join(opts[int(n) - 1].label for n in text.split(",")) if option.done else option.label
+        event: dict[str, Any] = {"type": "text", "text": text}
+        asked = _question_key(app.state.get("last_replies") or [])  # the question this keyboard is under
+        if option.answer and asked is not None:
+            event["key"] = asked  # C1
+        replies, fresh = await self.run(
+            self.intake.turn, app.id, event, CHANNEL, None, f"tg{update.update_id}"
         )
-        event = {"type": "text", "text": text}
-        await self._turn(context.bot, chat.id, app.id, event, f"tg{update.update_id}")
+        refused = asked is not None and option.answer and _question_key(r.as_dict() for r in replies) == asked
+        await _mark_chosen(query, None if refused else label)  # refused: asked again, nothing looks chosen
+        answered = query.message.message_id if isinstance(query.message, Message) else None
+        await self._deliver(context.bot, chat.id, fresh, replies, answered)
 
     # -- replies ------------------------------------------------------------------
 
@@ -252,18 +298,109 @@ class TelegramChannel:
         replies, app = await self.run(self.intake.turn, app_id, event, CHANNEL, None, msg_id)
         await self._deliver(bot, chat_id, app, replies)
 
-    async def _deliver(self, bot: Bot, chat_id: int, app: Application, replies: list[Reply]) -> None:
-        opts = render.options(app.state.get("last_replies") or [])
+    async def _deliver(
+        self, bot: Bot, chat_id: int, app: Application, replies: list[Reply], answered: int | None = None
+    ) -> None:
+        """Send one turn's replies. The keyboard of the chat's previous turn is taken off (its buttons are
+        stale now; `answered` is the message whose keyboard was already dealt with), and the question now
+        shown is recorded with the chat (C1). A finished application's documents follow `done` (C2: also
+        `documents`)."""
+        chunks, opts = render.turn(replies)
         markup = render.keyboard(app.id, app.event_count, opts)
-        chunks = render.texts(replies)
+        shown_key, old_keyboard = await self.run(self.chats.shown, chat_id, app.id)
+        if old_keyboard is not None and old_keyboard != answered:
+            await _drop_keyboard(bot, chat_id, old_keyboard)
+        keyboard_id = None
         for i, chunk in enumerate(chunks):
-            await bot.send_message(chat_id, chunk, reply_markup=markup if i == len(chunks) - 1 else None)
-        if any(r.kind == "done" for r in replies):
-            for doc in await self.run(self.intake.documents, app.id):
-                await bot.send_document(chat_id, document=doc.data, filename=doc.filename, caption=doc.title)
-            checklist = await self.run(self.intake.checklist, app.id)
-            for chunk in render.split(checklist.text()):
-                await bot.send_message(chat_id, chunk)
+            last = i == len(chunks) - 1
+            sent = await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+            if last and not all(render.lasting(o) for o in opts):  # a lasting keyboard stays
+                keyboard_id = sent.message_id
+        asked = _question_key(r.as_dict() for r in replies)
+        if asked is None and not all(r.kind in MODE_KINDS for r in replies):
+            shown_key = None  # a review, a menu, a stop, the end: no question is on screen
+        await self.run(self.chats.set_shown, chat_id, app.id, asked or shown_key, keyboard_id)
+        if any(r.kind in ("done", "documents") for r in replies):
+            await self._send_documents(bot, chat_id, app)
+
+    # -- documents ------------------------------------------------------------------
+
+    async def _download(self, bot: Bot, chat_id: int, app_id: str, msg_id: str) -> None:
+        """下载申报表, /download, or the button after a failed send: through the engine when it knows the
+        command (C2), else answered here."""
+        if ENGINE_DOWNLOADS:
+            await self._turn(bot, chat_id, app_id, {"type": "text", "text": "/download"}, msg_id)
+            return
+        app: Application | None = await self.run(self.intake.store.get, app_id)
+        if app is None or app.status != "complete":
+            await bot.send_message(chat_id, NOT_FINISHED)
+            return
+        await bot.send_message(chat_id, DOCUMENTS_READY)
+        await self._send_documents(bot, chat_id, app)
+
+    async def _send_documents(self, bot: Bot, chat_id: int, app: Application) -> None:
+        """The filled documents and the checklist, each send retried (network errors, timeouts, "slow
+        down"); when one still fails, the applicant is told to tap 下载申报表 again."""
+        docs = await self.run(self.intake.documents, app.id)
+        version, when = await self.run(self._version, app.id)
+        try:
+            for doc in docs:
+                name, caption = render.versioned(doc.filename, doc.title, version, when)
+                send = functools.partial(
+                    bot.send_document, chat_id, document=doc.data, filename=name, caption=caption
+                )
+                await self._retrying(send)
+            await self._send_checklist(bot, chat_id, app.id)
+        except (NetworkError, RetryAfter) as exc:
+            log.warning("sending the documents failed after retries: %s", type(exc).__name__)
+            with contextlib.suppress(TelegramError):
+                await bot.send_message(chat_id, SEND_FAILED, reply_markup=render.download_keyboard())
+
+    async def _send_checklist(self, bot: Bot, chat_id: int, app_id: str) -> None:
+        pdf = await self.run(checklist_pdf, self.intake, app_id)
+        if pdf is not None:
+            filename, data = pdf
+            send = functools.partial(
+                bot.send_document, chat_id, document=data, filename=filename, caption=CHECKLIST_CAPTION
+            )
+            await self._retrying(send)
+        checklist = await self.run(self.intake.checklist, app_id)
+        for chunk in render.split(checklist.text()):
+            await self._retrying(functools.partial(bot.send_message, chat_id, chunk))
+
+    async def _retrying(self, send: Callable[[], Awaitable[T]]) -> T:
+        """`send()`, tried again after each of `send_delays` when the network fails or Telegram says to
+        slow down (a refused request, BadRequest, is not tried again: it would be refused again)."""
+        for delay in (*self.send_delays, None):
+            try:
+                return await send()
+            except BadRequest:
+                raise
+            except (NetworkError, RetryAfter) as exc:
+                if delay is None:
+                    raise
+                wait = delay
+                if isinstance(exc, RetryAfter):
+                    after = exc.retry_after
+                    wait = max(delay, after.total_seconds() if isinstance(after, dt.timedelta) else after)
+                log.info("a send failed (%s), trying again in %.1f s", type(exc).__name__, wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _version(self, app_id: str) -> tuple[int, str | None]:
+        """How many times this application's documents were generated, and when last (Beijing time)."""
+        count, at = 0, None
+        for event in self.intake.store.events(app_id):
+            replies = event.payload.get("replies") if isinstance(event.payload, dict) else None
+            if isinstance(replies, list) and any(
+                isinstance(r, dict) and r.get("kind") == "done" for r in replies
+            ):
+                count, at = count + 1, event.at
+        when = None
+        if at is not None:
+            moment = dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC).astimezone(BEIJING)
+            when = f"{moment.month}月{moment.day}日 {moment:%H:%M} "
+        return max(count, 1), when
 
     def _campaign_list(self) -> str:
         today = self.intake.clock()
@@ -281,6 +418,50 @@ class TelegramChannel:
         )
 
 
+def checklist_pdf(intake: Intake, app_id: str) -> tuple[str, bytes] | None:
+    """THE CHECKLIST-AS-PDF SWITCH (contract C11). The checklist as a PDF (file name, bytes) when Intake
+    offers `checklist_document(app_id, "pdf")` (the print path) and PDF can be made; else None, and the
+    checklist goes as text only. Blocking: call on a worker thread."""
+    make = getattr(intake, "checklist_document", None)
+    if make is None:
+        return None
+    try:
+        found = make(app_id, "pdf")
+    except Exception as exc:  # PDF unavailable (no LibreOffice) or failed: the text still goes
+        log.warning("the checklist PDF could not be made: %s", type(exc).__name__)
+        return None
+    if isinstance(found, bytes | bytearray):
+        return "提交清单.pdf", bytes(found)
+    data = getattr(found, "data", None)
+    if isinstance(data, bytes | bytearray) and data:
+        return str(getattr(found, "filename", None) or "提交清单.pdf"), bytes(data)
+    return None
+
+
+def _answers(text: str) -> bool:
+    """Whether typed text answers the question shown (an answer, 跳过, 保持) rather than being a command."""
+    command = parse_command(text)
+    return command is None or command.name in ANSWER_COMMANDS
+
+
+def _question_key(replies: Any) -> str | None:
+    """The key of the last question among replies (dicts), or None."""
+    key = None
+    for reply in replies:
+        if isinstance(reply, dict) and reply.get("kind") == "question":
+            data = reply.get("data") or {}
+            key = str(data["key"]) if isinstance(data, dict) and data.get("key") else None
+    return key
+
+
+async def _drop_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Best effort: an old message's buttons are taken off (too old to edit, or already without: fine)."""
+    try:
+        await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except TelegramError as exc:
+        log.info("could not take the keyboard off an earlier message: %s", type(exc).__name__)
+
+
 def _slash(text: str) -> tuple[str, str]:
     """("start", "payload") for "/start payload" (also "/start@bot payload"); ("", "") for other text."""
     stripped = text.strip()
@@ -290,14 +471,15 @@ def _slash(text: str) -> tuple[str, str]:
     return head.split("@", 1)[0].lower(), arg.strip()
 
 
-async def _mark_chosen(query: CallbackQuery, label: str) -> None:
-    """Take the keyboard off the message that was answered and show what was chosen."""
+async def _mark_chosen(query: CallbackQuery, label: str | None) -> None:
+    """Take the keyboard off the message that was answered and show what was chosen (None: the answer
+    was refused, the keyboard goes and nothing is shown as chosen)."""
     message = query.message
     if not isinstance(message, Message) or message.text is None:
         return
     text = f"{message.text}\n\n» {label}"
     try:
-        if len(text) <= render.MAX_TEXT:
+        if label is not None and len(text) <= render.MAX_TEXT:
             await query.edit_message_text(text, reply_markup=None)
         else:
             await query.edit_message_reply_markup(reply_markup=None)

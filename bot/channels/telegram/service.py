@@ -23,7 +23,7 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, BaseUpdateProcessor, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.channels.telegram import updates
+from bot.channels.telegram import render, updates
 from bot.channels.telegram.handlers import TelegramChannel
 from bot.channels.telegram.store import TelegramStore
 from bot.intake import Intake
@@ -37,17 +37,7 @@ READ_MARGIN_S = 10  # a long poll's read timeout: the poll's own timeout and thi
 PRUNE_EVERY = 1000  # handled updates between two deletions of old inbox rows (also once at start)
 FAILED = "抱歉，处理这条消息时出错了，请稍后再发一次。已保存的填写内容不会丢失。"
 STORAGE_FULL = "服务器存储空间不足，您的回答没有保存，请稍后再发一次。"
-COMMANDS = [
-    BotCommand("start", "开始填写（或继续）"),
-    BotCommand("back", "上一步"),
-    BotCommand("edit", "修改已填写的答案"),
-    BotCommand("review", "查看已填写的内容"),
-    BotCommand("restart", "清空后重新开始"),
-    BotCommand("resume", "用续填码继续网页上的填写"),
-    BotCommand("sent", "材料寄出后报告顺丰运单号：/sent SF…"),
-    BotCommand("help", "帮助"),
-    BotCommand("cancel", "结束本次填写（已填内容会保存）"),
-]
+COMMANDS = [BotCommand(command, description) for command, description in render.MENU]  # = what /help lists
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):

@@ -117,6 +117,32 @@ class TelegramStore:
             "VALUES (?, ?, ?, ?, (SELECT coalesce(max(active_seq), 0) + 1 FROM telegram_chats "
             "WHERE bot_id = ? AND chat_id = ?), ?) "
             "ON CONFLICT (bot_id, chat_id, campaign_id) DO UPDATE SET app_id = excluded.app_id, "
-            "active_seq = excluded.active_seq, updated_at = excluded.updated_at",
+            "active_seq = excluded.active_seq, updated_at = excluded.updated_at, shown_key = NULL",
             [self.bot_id, chat_id, campaign_id, app_id, self.bot_id, chat_id, utc_now()],
         )
+
+    def shown(self, chat_id: int, app_id: str) -> tuple[str | None, int | None]:
+        """(key of the question this chat was last shown, id of its last message with a keyboard) for
+        `app_id`: (None, None) when nothing is recorded."""
+        row = self.store.read(
+            lambda: self.store.db.execute(
+                "SELECT shown_key, keyboard_message_id FROM telegram_chats "
+                "WHERE bot_id = ? AND chat_id = ? AND app_id = ? ORDER BY active_seq DESC LIMIT 1",
+                [self.bot_id, chat_id, app_id],
+            ).fetchone()
+        )
+        if row is None:
+            return None, None
+        return (None if row[0] is None else str(row[0])), (None if row[1] is None else int(row[1]))
+
+    def set_shown(self, chat_id: int, app_id: str, key: str | None, keyboard_message_id: int | None) -> None:
+        """Record what this chat now shows of `app_id` (see `shown`)."""
+
+        def write() -> None:
+            self.store.db.execute(
+                "UPDATE telegram_chats SET shown_key = ?, keyboard_message_id = ? "
+                "WHERE bot_id = ? AND chat_id = ? AND app_id = ?",
+                [key, keyboard_message_id, self.bot_id, chat_id, app_id],
+            )
+
+        self.store.write(write)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 123456
@@ -52,6 +53,24 @@ class BotApi:
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
+        self._failures: dict[str, int] = {}
+        self.failed: list[str] = []  # methods whose call failed as `fail` asked
+
+    def fail(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` fail as a broken network does: the connection is dropped
+        without an answer (HTTP mode), or the request raises NetworkError (recording mode)."""
+        with self.cond:
+            self._failures[method] = self._failures.get(method, 0) + times
+
+    def take_failure(self, method: str) -> bool:
+        with self.cond:
+            left = self._failures.get(method, 0)
+            if not left:
+                return False
+            self._failures[method] = left - 1
+            self.failed.append(method)
+            self.cond.notify_all()
+            return True
 
     # -- the bot's side ----------------------------------------------------------
 
@@ -230,6 +249,8 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if "/file/bot" in url:
             return 200, self.api.download(url)
+        if self.api.take_failure(url.rsplit("/", 1)[-1]):
+            raise NetworkError("connection reset by peer (the tests' Bot API)")
         params = dict(request_data.parameters) if request_data else {}
         files = {}
         for name, value in (request_data.multipart_data if request_data else {}).items():
@@ -274,7 +295,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         params, files = _parse(self.headers.get("Content-Type", ""), body)
-        status, out = _answer(self.api, self.path.rsplit("/", 1)[-1].split("?")[0], params, files)
+        method = self.path.rsplit("/", 1)[-1].split("?")[0]
+        if self.api.take_failure(method):  # dropped without an answer: the client sees a network error
+            self.close_connection = True
+            return
+        status, out = _answer(self.api, method, params, files)
         self._reply(status, out)
 
 

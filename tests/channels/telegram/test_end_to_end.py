@@ -57,7 +57,7 @@ def finish(api: BotApi, chat: int, name_in_file: str = "张三") -> bytes:
     review = [s for s in api.sent(chat) if s.params.get("reply_markup")][-1]
     assert review.message is not None
     api.tap(chat, review.message, "确认")
-    api.wait(lambda: len(api.sent(chat, "sendDocument")) == 1)
+    api.wait(lambda: len(api.sent(chat, "sendDocument")) >= 1)  # the .docx (and the checklist PDF, if made)
     api.wait(lambda: "清单" in str(api.sent(chat)[-1].params.get("text")))
     name, data = api.sent(chat, "sendDocument")[0].files["document"]
     assert name.endswith(".docx") and name_in_file in name
@@ -173,3 +173,26 @@ def test_webhook_full_application_forged_calls_and_resume_from_web(tmp_path: Pat
         assert resumed.state["answers"]["title_level"] == "中级"
         assert [e.channel for e in store.events(resumed.id)][-2:] == ["telegram", "telegram"]
         assert store.db.execute("SELECT count(*) FROM telegram_inbox WHERE update_id = 1").fetchone()[0] == 0
+
+
+def test_webhook_a_send_dropped_by_the_network_is_retried_and_download_sends_it_again(tmp_path: Path) -> None:
+    """Over HTTP: the Bot API drops the connection on the first sendDocument (no answer at all, as a
+    broken network does); the bot tries again and the document arrives once. /download later sends it
+    again, the same version under the same name."""
+    api = BotApi()
+    data = tmp_path / "data"
+    with serve_http(api) as url, serve_app(data, url, free_port()):
+        say(api, CHAT, f"/start {CAMPAIGN}", *COMPLETE[:-1])
+        api.fail("sendDocument")
+        document = finish(api, CHAT)
+        assert api.failed == ["sendDocument"]
+        assert "张三" in docx_text(document)
+        say(api, CHAT, "/download")
+
+        def docx() -> list[tuple[str, bytes]]:
+            sent = [s.files["document"] for s in api.sent(CHAT, "sendDocument")]
+            return [f for f in sent if f[0].endswith(".docx")]
+
+        api.wait(lambda: len(docx()) == 2)
+        first, again = docx()
+        assert again[0] == first[0] and "张三" in docx_text(again[1])
