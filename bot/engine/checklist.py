@@ -141,8 +141,8 @@ def _summary(checklist: Checklist, copies: int, c: Campaign | None, deadline: st
         if courier.handover:
             steps.append(Step("交材料", (f"交到：{to}",)))
         else:
-            how = f"只用{courier.only}快递" if courier.only else "邮寄或送达"
-            steps.append(Step("寄送", (f"{how}寄到：{to}",)))
+            how = f"只用{courier.only}快递寄到" if courier.only else "邮寄或送到"
+            steps.append(Step("寄送", (f"{how}：{to}",)))
         if deadline:
             steps.append(Step("截止", (deadline,)))
     return steps
