@@ -139,10 +139,10 @@ def _summary(checklist: Checklist, copies: int, c: Campaign | None, deadline: st
         courier = c.courier
         to = courier.address + (f"（收件人：{courier.recipient}）" if courier.recipient else "")
         if courier.handover:
-            steps.append(Step("交材料", (f"交到：{to}",)))
+            steps.append(Step("交材料", (to,)))
         else:
-            how = f"只用{courier.only}快递寄到" if courier.only else "邮寄或送到"
-            steps.append(Step("寄送", (f"{how}：{to}",)))
+            how = f"只用{courier.only}快递，寄到" if courier.only else "邮寄或送到"
+            steps.append(Step("寄送", (f"{how} {to}",)))
         if deadline:
             steps.append(Step("截止", (deadline,)))
     return steps

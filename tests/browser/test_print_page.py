@@ -57,7 +57,7 @@ def test_checklist_page_on_a_phone_in_wechat(server: str, browser: Browser, arti
     expect(page.locator("h1")).to_contain_text("提交清单（张三）")
     summary = page.get_by_test_id("summary")
     expect(summary).to_contain_text("打印 2 份")
-    expect(summary).to_contain_text("只用顺丰快递寄到")
+    expect(summary).to_contain_text("只用顺丰快递，寄到")
     expect(summary).to_contain_text("2023年10月10日")
     actions = [i for s in state["checklist"]["sections"] for i in s["items"] if i["action"]]
     expect(page.locator("input[type=checkbox]")).to_have_count(len(actions))

@@ -71,7 +71,7 @@ def test_flagship_checklist_items_say_whether_they_are_actions(registry: Registr
     labels = [s.label for s in checklist.summary]
     assert labels == ["打印", "签字盖章", "寄送", "截止"]
     assert checklist.summary[0].lines == ("申报表打印 2 份（A4 纸），附件按下方“需要准备的材料”备齐。",)
-    assert checklist.summary[2].lines[0].startswith("只用顺丰快递寄到：重庆市江北区嘉陵四村100号")
+    assert checklist.summary[2].lines[0].startswith("只用顺丰快递，寄到 重庆市江北区嘉陵四村100号")
     assert "2023年10月10日" in checklist.summary[3].lines[0]
     md = checklist.markdown()
     assert "- [ ] 仅限顺丰快递寄送至" in md and "- 联系人：蒋莉" in md and "- [ ] 联系人" not in md

@@ -246,7 +246,7 @@ def test_checklist_page_checkboxes_only_on_actions_tel_links_and_copy(
         "打印 2 份",
         "本人承诺",
         "加盖单位公章",
-        "只用顺丰快递寄到",
+        "只用顺丰快递，寄到",
         "嘉陵四村100号",
         "2023年10月10日",
     ):
@@ -263,7 +263,7 @@ def test_checklist_pdf(client: TestClient, done: dict[str, Any], tmp_path: Path)
     png_size(first_page_png(response.content, tmp_path, "checklist"))
     text = pdf_text(response.content, tmp_path)
     flat = re.sub(r"\s+", "", text)
-    for part in ("提交清单（张三）", "怎么做", "只用顺丰快递寄到", "13983700211", "261487840", "☐"):
+    for part in ("提交清单（张三）", "怎么做", "只用顺丰快递，寄到", "13983700211", "261487840", "☐"):
         assert part in flat, part
     assert "原文未公开" not in flat
 
