@@ -8,7 +8,9 @@ import datetime as dt
 import io
 import re
 import subprocess
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -153,6 +155,45 @@ def test_pdf_is_converted_once_per_application_version(client: TestClient, done:
     assert [f.result().data for f in first] == [f.result().data for f in again]
     assert first[0] is again[0]  # the same conversion, not a second LibreOffice run
     assert first[0].result().filename.endswith(".pdf")
+
+
+def test_pdfs_and_previews_run_one_libreoffice_at_a_time(
+    client: TestClient, done: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    intake = intake_of(client)
+    intake._pdf_cache.clear()
+    ticket = tickets.read(
+        intake.store.keys, done["checklist_url"].rsplit("/", 1)[1], lambda _i: done["resume_code"]
+    )
+    assert ticket is not None
+    app = intake.store.get(ticket.app_id)
+    assert app is not None
+    active, most = [0], [0]
+    lock = threading.Lock()
+    real = page_images.PageImages._soffice_pdf
+
+    def counted(self: page_images.PageImages, *args: Any) -> Path:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            return real(self, *args)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(page_images.PageImages, "_soffice_pdf", counted)
+    (docx,) = intake.documents(app.id)
+    with ThreadPoolExecutor(4) as pool:
+        jobs = [
+            pool.submit(lambda: intake.pending_checklist_pdf(app).result()),
+            pool.submit(lambda: [f.result() for f in intake.pending_pdfs(app)]),
+            pool.submit(lambda: page_images.CONVERTER.pages(app.id, "x", docx.data)),
+            pool.submit(lambda: pdf.to_pdf(docx.data)),
+        ]
+        for job in jobs:
+            job.result(timeout=300)
+    assert most[0] == 1
 
 
 def test_too_many_waiting_pdfs_are_refused_with_a_chinese_message(
