@@ -10,6 +10,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.documents import pdf as pdfs
+from bot.documents import printable
 from bot.documents.context import template_context
 from bot.documents.docx import render_docx
 from bot.documents.images import BadImage, check_document, reencode, sniff_image
@@ -33,6 +35,11 @@ from storage import Application, SealedFile, Store, review
 from storage.models import Facets
 
 RENDER_CACHE = 64
+PDF_CACHE = 32
+PDF_QUEUE = 8  # PDFs waiting for LibreOffice at most; more are refused (pdfs.BUSY) rather than queued
+CHECKLIST_NAME = "提交清单"
+EXPLANATION_NAME = "不符合申报条件的书面说明"
+NOT_INELIGIBLE = "这份申报没有不符合条件的情况，不需要书面说明。"
 DOCUMENTS_FIRST_S = 0.05
 
 
@@ -57,10 +64,14 @@ class Intake:
         self._renders_done = threading.Condition()
         self._rendered_lock = threading.Lock()
         self._rendered: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
+        self._pdfs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf")
+        self._pdf_lock = threading.Lock()
+        self._pdf_cache: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
 
     def close(self) -> None:
         """Stop rendering: a render under way finishes, queued ones are dropped (call before closing the
         store, whose files a render reads)."""
+        self._pdfs.shutdown(wait=True, cancel_futures=True)
         self._renders.shutdown(wait=True, cancel_futures=True)
 
     # -- conversation -------------------------------------------------------
@@ -455,6 +466,121 @@ class Intake:
         ev = evaluate(program, app.state, day, campaign)
         return checklists.build(program, ev, day, campaign, self.registry.calendar)
 
+    # -- papers to print: PDFs, the checklist page, the written explanation ---------
+
+    @staticmethod
+    def pdf_available() -> bool:
+        """Whether PDFs can be made here (LibreOffice installed); without, only the .docx is offered."""
+        return pdfs.pdf_available()
+
+    def pending_pdfs(
+        self, app: Application, today: dt.date | None = None, only: str | None = None
+    ) -> list[Future[Document]]:
+        """The documents as PDF (file names ending .pdf), as `pending_documents`: each converted, being
+        converted, or queued now; cached per application version. A future fails with pdfs.PdfError (a
+        Chinese message) when LibreOffice is missing, busy or fails."""
+        program, campaign = self.program_for(app)
+        ev = evaluate(program, app.state, today or self.clock(), campaign)
+        out = []
+        for doc, filename in self._applicable_documents(program, ev):
+            if only is None or doc.id == only:
+                source = self._render(app, program, campaign, ev, doc, filename)
+                out.append(self._pdf(app, "pdf:" + doc.id, source.result))
+        return out
+
+    def pending_checklist_pdf(self, app: Application, today: dt.date | None = None) -> Future[Document]:
+        day = today or self.clock()
+        _, campaign = self.program_for(app)
+        checklist = self._checklist_of(app, day)
+
+        def docx() -> Document:
+            data = printable.checklist_docx(checklist, campaign)
+            return Document("checklist", CHECKLIST_NAME, CHECKLIST_NAME + ".docx", data)
+
+        return self._pdf(app, f"checklist:{day.isoformat()}", docx)
+
+    def checklist_document(
+        self, app_id: str, fmt: str, today: dt.date | None = None, static_base: str = "/static"
+    ) -> Document:
+        """The checklist to print: "html" (a page with print CSS, `static_base` for its CSS and JS) or
+        "pdf" (blocking; raises pdfs.PdfError)."""
+        app = self._app(app_id)
+        if fmt == "pdf":
+            return self.pending_checklist_pdf(app, today).result()
+        if fmt != "html":
+            raise ValueError(f"unknown checklist format {fmt!r}")
+        _, campaign = self.program_for(app)
+        html = printable.checklist_html(self._checklist_of(app, today or self.clock()), campaign, static_base)
+        return Document("checklist", CHECKLIST_NAME, CHECKLIST_NAME + ".html", html.encode("utf-8"))
+
+    def is_ineligible(self, app: Application) -> bool:
+        """Stopped on an ineligibility (or stopping now): the written explanation is offered."""
+        return app.state.get("status") == "ineligible" or app.state.get("mode") in ("ineligible", "stopped")
+
+    def explanation_docx(self, app: Application, today: dt.date | None = None) -> Document:
+        """The written explanation (书面说明) of an ineligible application, dated `today`. Raises LookupError
+        (a Chinese message) when nothing makes it ineligible."""
+        day = today or self.clock()
+        program, campaign = self.program_for(app)
+        ev = evaluate(program, app.state, day, campaign)
+        if not ev.ineligible:
+            raise LookupError(NOT_INELIGIBLE)
+        name = ev.values.get("name")
+        data = printable.explanation_docx(
+            title=campaign.title if campaign is not None else program.spec.title,
+            institution=campaign.institution if campaign is not None else None,
+            name=name if isinstance(name, str) and name.strip() else None,
+            findings=[printable.Finding(f.message, f.basis, f.suggest) for f in ev.ineligible],
+            campaign=campaign,
+            day=day,
+        )
+        return Document("explanation", EXPLANATION_NAME, EXPLANATION_NAME + ".docx", data)
+
+    def pending_explanation_pdf(self, app: Application, today: dt.date | None = None) -> Future[Document]:
+        day = today or self.clock()
+        source = self.explanation_docx(app, day)  # raises LookupError before anything is queued
+        return self._pdf(app, f"explanation:{day.isoformat()}", lambda: source)
+
+    def explanation_document(self, app_id: str, fmt: str, today: dt.date | None = None) -> Document:
+        """The written explanation as "docx" or "pdf" (blocking; raises pdfs.PdfError, LookupError)."""
+        app = self._app(app_id)
+        if fmt == "pdf":
+            return self.pending_explanation_pdf(app, today).result()
+        if fmt != "docx":
+            raise ValueError(f"unknown explanation format {fmt!r}")
+        return self.explanation_docx(app, today)
+
+    def _checklist_of(self, app: Application, day: dt.date) -> checklists.Checklist:
+        program, campaign = self.program_for(app)
+        ev = evaluate(program, app.state, day, campaign)
+        return checklists.build(program, ev, day, campaign, self.registry.calendar)
+
+    def _pdf(self, app: Application, what: str, source: Callable[[], Document]) -> Future[Document]:
+        """The PDF of `source()` for this version of the application: cached, being converted, or queued
+        on the one PDF thread (LibreOffice runs one at a time). Over PDF_QUEUE waiting: a failed future."""
+        key = (app.id, app.event_count, what)
+        with self._pdf_lock:
+            pending = self._pdf_cache.get(key)
+            if pending is not None and not (
+                pending.done() and (pending.cancelled() or pending.exception() is not None)
+            ):
+                return pending
+            if not pdfs.pdf_available():
+                return _failed(pdfs.PdfError(pdfs.UNAVAILABLE))
+            if sum(not f.done() for f in self._pdf_cache.values()) >= PDF_QUEUE:
+                return _failed(pdfs.PdfError(pdfs.BUSY))
+
+            def convert() -> Document:
+                doc = source()
+                stem = doc.filename.rsplit(".", 1)[0] if "." in doc.filename else doc.filename
+                return Document(doc.id, doc.title, stem + ".pdf", pdfs.to_pdf(doc.data))
+
+            future = self._pdfs.submit(convert)
+            self._pdf_cache[key] = future
+            while len(self._pdf_cache) > PDF_CACHE:
+                self._pdf_cache.popitem(last=False)
+            return future
+
     def findings(self, app: Application, today: dt.date | None = None) -> list[dict[str, Any]]:
         """What the applicant is shown: the rules' findings and duplicates among their own applications."""
         ev = self.evaluation(app, today)
@@ -555,6 +681,12 @@ class Intake:
                 }
             )
         return out
+
+
+def _failed(exc: Exception) -> Future[Document]:
+    future: Future[Document] = Future()
+    future.set_exception(exc)
+    return future
 
 
 def _command_name(event: dict[str, Any]) -> str | None:

@@ -30,6 +30,12 @@ TEMPLATE_GLOBALS = frozenset({"institution"})
 _ALWAYS_UNKNOWN = frozenset({"today", "campaign"})
 _OUTCOME_EQ = re.compile(r'\b([a-z][a-z0-9_]*)\s*==\s*"([^"]*)"')
 _EQ_OUTCOME = re.compile(r'"([^"]*)"\s*==\s*([a-z][a-z0-9_]*)\b')
+# Words of a note for authors (what the source did not say, what is still to be filled in): such text is a
+# YAML comment, never a checklist line an applicant reads and ticks.
+AUTHOR_NOTE = re.compile(
+    r"原文未公开|原文缺失|未随通知公开|待补充|待核实|待确认|占位|TODO|FIXME|XXX", re.IGNORECASE
+)
+AUTHOR_NOTE_HINT = "像是写给作者的备注（{word}）：申报人会在提交清单里看到它。请改成 YAML 注释（# …），清单只写申报人要做的事"
 
 
 @dataclass(frozen=True)
@@ -89,14 +95,24 @@ def _lint_campaign(path: Path, forms: dict[str, FormProgram]) -> list[Problem]:
         campaign = load_campaign(path)
     except SpecErrors as exc:
         return [Problem(e.where, ERROR, e.message) for e in exc.errors]
-    if campaign.form in forms:
-        return []
     source = read(path)
+    notes = _author_notes(source, campaign)
+    if campaign.form in forms:
+        return notes
     known = "、".join(sorted(forms)) or "（没有可用的表单）"
+    missing = f"form: {campaign.form!r} 不存在；请写已有的表单编号：{known}"
+    return [*notes, Problem(source.where(("form",)), ERROR, missing)]
+
+
+def _author_notes(source: Source, campaign: Any) -> list[Problem]:
+    """Campaign text that reaches the applicant's checklist but reads like a note for authors."""
+    texts: list[tuple[Path_, str]] = [(("notes", i), note) for i, note in enumerate(campaign.notes)]
+    courier = campaign.courier
+    texts += [(("courier", key), getattr(courier, key)) for key in ("address", "recipient", "note")]
     return [
-        Problem(
-            source.where(("form",)), ERROR, f"form: {campaign.form!r} 不存在；请写已有的表单编号：{known}"
-        )
+        Problem(source.where(path), WARNING, AUTHOR_NOTE_HINT.format(word=found.group(0)))
+        for path, text in texts
+        if text and (found := AUTHOR_NOTE.search(text))
     ]
 
 
@@ -120,12 +136,19 @@ class _FormLint:
     def run(self) -> list[Problem]:
         never = self._never_asked()
         self._conditions(never)
+        self._author_notes()
         used = self._templates()
         self._unused(used)
         return self.problems
 
     def _add(self, path: Path_, severity: str, message: str, key: bool = False) -> None:
         self.problems.append(Problem(self.source.where(path, key=key), severity, message))
+
+    def _author_notes(self) -> None:
+        for i, item in enumerate(self.program.spec.checklist):
+            found = AUTHOR_NOTE.search(item.text)
+            if found:
+                self._add(("checklist", i, "text"), WARNING, AUTHOR_NOTE_HINT.format(word=found.group(0)))
 
     def _field_paths(self) -> dict[str, Path_]:
         out: dict[str, Path_] = {}

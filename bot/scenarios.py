@@ -205,7 +205,11 @@ def compare(scenario: dict[str, Any], form: str, result: FillResult, exit_code: 
     diffs += _document_diffs(expect, result, status == "complete")
     diffs += [f"checklist.md lacks {s!r}" for s in expect.get("checklist_contains") or [] if str(s) not in md]
     diffs += [f"checklist.md has {s!r}" for s in expect.get("checklist_not_contains") or [] if str(s) in md]
-    items = [i for sec in (data.get("checklist") or {}).get("sections") or [] for i in sec.get("items") or []]
+    items = [
+        str(i.get("text", "")) if isinstance(i, dict) else str(i)
+        for sec in (data.get("checklist") or {}).get("sections") or []
+        for i in sec.get("items") or []
+    ]
     for text in expect.get("result_checklist_not_contains") or []:
         diffs += [f"result.json checklist item has {text!r}: {i!r}" for i in items if str(text) in i]
     return diffs

@@ -82,34 +82,55 @@ class PageImages:
             hit = self._cache.get(key)
             return hit[1] if hit else None
 
+    def pdf_available(self) -> bool:
+        return shutil.which(self.soffice) is not None
+
+    def pdf(self, data: bytes, suffix: str = "docx") -> bytes:
+        """The .docx (or other LibreOffice-readable `suffix`) `data` as PDF, one conversion at a time with
+        the page previews (never several LibreOffice processes). Raises PreviewError."""
+        with self._convert_lock, tempfile.TemporaryDirectory(prefix="shenbao-pdf-") as tmp:
+            work = Path(tmp)
+            return self._soffice_pdf(work, data, suffix, self._env(work)).read_bytes()
+
+    @staticmethod
+    def _env(work: Path) -> dict[str, str]:
+        return {**os.environ, "HOME": str(work), "TMPDIR": str(work)}
+
+    def _soffice_pdf(self, work: Path, data: bytes, suffix: str, env: dict[str, str]) -> Path:
+        soffice = shutil.which(self.soffice)
+        if soffice is None:
+            raise PreviewError("转换需要 LibreOffice（soffice），本机没有安装。")
+        source = work / f"document.{suffix}"
+        source.write_bytes(data)
+        profile = work / "profile"
+        command = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(source),
+        ]
+        self._run(command, env)
+        self.conversions += 1
+        pdf = work / "document.pdf"
+        if not pdf.is_file():
+            log.warning("preview: LibreOffice made no PDF")
+            raise PreviewError("LibreOffice 没有生成 PDF，请下载文件查看。")
+        return pdf
+
     def _convert(self, data: bytes) -> list[bytes]:
         soffice, pdftoppm = shutil.which(self.soffice), shutil.which(self.pdftoppm)
         if soffice is None or pdftoppm is None:
             raise PreviewError("页面预览需要 LibreOffice（soffice）和 pdftoppm，本机没有安装。")
         with tempfile.TemporaryDirectory(prefix="shenbao-preview-") as tmp:
             work = Path(tmp)
-            source = work / "document.docx"
-            source.write_bytes(data)
-            profile = work / "profile"
-            env = {**os.environ, "HOME": str(work), "TMPDIR": str(work)}
-            command = [
-                soffice,
-                f"-env:UserInstallation={profile.as_uri()}",
-                "--headless",
-                "--norestore",
-                "--nolockcheck",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(work),
-                str(source),
-            ]
-            self._run(command, env)
-            self.conversions += 1
-            pdf = work / "document.pdf"
-            if not pdf.is_file():
-                log.warning("preview: LibreOffice made no PDF")
-                raise PreviewError("LibreOffice 没有生成 PDF，请下载文件查看。")
+            env = self._env(work)
+            pdf = self._soffice_pdf(work, data, "docx", env)
             self._run(
                 [pdftoppm, "-png", "-r", str(self.dpi), "-l", str(MAX_PAGES), str(pdf), str(work / "page")],
                 env,

@@ -28,6 +28,7 @@ class Milestone(Strict):
 class Courier(Strict):
     only: str | None = None
     address: str
+    handover: bool = False  # the applicant hands the papers to `address` (e.g. their unit), not by post
     recipient: str | None = None
     note: str | None = None
 

@@ -1,4 +1,8 @@
-"""The submission checklist for one applicant: what to attach, sign, stamp, where to send it and by when."""
+"""The submission checklist for one applicant: what to attach, sign, stamp, where to send it and by when.
+
+Each item says whether it is an action (something the applicant does: a checkbox on the printed page) or
+information (a contact, a date, a note: plain text). The summary at the top says the whole job in four
+plain steps: print, sign and stamp, send (or hand in), by when."""
 
 from __future__ import annotations
 
@@ -18,22 +22,53 @@ GROUP_TITLES = {"材料": "需要准备的材料", "签章": "签字与盖章", 
 ORDER = tuple(GROUP_TITLES)
 
 
+@dataclass(frozen=True)
+class Item:
+    text: str
+    action: bool = True  # something the applicant does (a checkbox), else information (plain text)
+    phones: tuple[str, ...] = ()  # telephone numbers in the text (tap to call)
+    copy: str | None = None  # a value with a copy button (the QQ group number)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "action": self.action, "phones": list(self.phones), "copy": self.copy}
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str  # 打印 / 签字盖章 / 寄送 / 截止
+    lines: tuple[str, ...]
+
+
 @dataclass
 class Checklist:
     title: str
-    sections: dict[str, list[str]] = field(default_factory=dict)
+    sections: dict[str, list[Item]] = field(default_factory=dict)
     deadline_passed: bool = False
     workdays_left: int | None = None
+    summary: list[Step] = field(default_factory=list)
+    institution: str | None = None
 
-    def add(self, group: str, text: str) -> None:
-        self.sections.setdefault(group, []).append(text)
+    def add(
+        self,
+        group: str,
+        text: str,
+        action: bool = True,
+        phones: tuple[str, ...] = (),
+        copy: str | None = None,
+    ) -> None:
+        self.sections.setdefault(group, []).append(Item(text, action, phones, copy))
         self.sections = {g: self.sections[g] for g in sorted(self.sections, key=_rank)}
+
+    def items(self) -> list[Item]:
+        return [item for items in self.sections.values() for item in items]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
+            "summary": [{"label": s.label, "lines": list(s.lines)} for s in self.summary],
             "sections": [
-                {"title": GROUP_TITLES.get(g, g), "items": items} for g, items in self.sections.items()
+                {"title": GROUP_TITLES.get(g, g), "items": [i.as_dict() for i in items]}
+                for g, items in self.sections.items()
             ],
             "deadline_passed": self.deadline_passed,
             "workdays_left": self.workdays_left,
@@ -41,9 +76,15 @@ class Checklist:
 
     def markdown(self) -> str:
         lines = [f"# {self.title}", ""]
+        if self.summary:
+            lines += ["## 怎么做", ""]
+            for n, step in enumerate(self.summary, 1):
+                lines.append(f"{n}. **{step.label}**：{_md(step.lines[0])}")
+                lines += [f"   - {_md(line)}" for line in step.lines[1:]]
+            lines.append("")
         for group, items in self.sections.items():
             lines += [f"## {GROUP_TITLES.get(group, group)}", ""]
-            lines += [f"- [ ] {_md(item)}" for item in items]
+            lines += [f"- [ ] {_md(i.text)}" if i.action else f"- {_md(i.text)}" for i in items]
             lines.append("")
         return "\n".join(lines)
 
@@ -51,7 +92,7 @@ class Checklist:
         lines = [self.title]
         for group, items in self.sections.items():
             lines.append(f"【{GROUP_TITLES.get(group, group)}】")
-            lines += [f"{i}. {item}" for i, item in enumerate(items, 1)]
+            lines += [f"{i}. {item.text}" for i, item in enumerate(items, 1)]
         return "\n".join(lines)
 
 
@@ -78,36 +119,70 @@ def build(
     checklist = Checklist(f"{spec.short_title or spec.title} 提交清单" + (f"（{name}）" if name else ""))
     for compiled in program.checklist:
         if compiled.when is None or truthy(compiled.when, ev.values):
-            checklist.add(compiled.item.group, fill(compiled.item.text, ev.values).strip())
+            item = compiled.item
+            action = item.action if item.action is not None else item.group != "提示"
+            checklist.add(item.group, fill(item.text, ev.values).strip(), action)
+    deadline: str | None = None
     if campaign is not None:
-        _campaign_items(checklist, campaign, spec.copies, today, calendar or WorkCalendar())
+        checklist.institution = campaign.institution
+        deadline = _campaign_items(checklist, campaign, spec.copies, today, calendar or WorkCalendar())
+    checklist.summary = _summary(checklist, spec.copies, campaign, deadline)
     return checklist
 
 
-def _campaign_items(
-    checklist: Checklist, c: Campaign, copies: int, today: dt.date, cal: WorkCalendar
-) -> None:
+def _summary(checklist: Checklist, copies: int, c: Campaign | None, deadline: str | None) -> list[Step]:
+    steps = [Step("打印", (f"申报表打印 {copies} 份（A4 纸），附件按下方“需要准备的材料”备齐。",))]
+    signs = [i.text for i in checklist.sections.get("签章", []) if i.action]
+    if signs:
+        steps.append(Step("签字盖章", tuple(signs)))
+    if c is not None:
+        courier = c.courier
+        to = courier.address + (f"（收件人：{courier.recipient}）" if courier.recipient else "")
+        if courier.handover:
+            steps.append(Step("交材料", (to,)))
+        else:
+            how = f"只用{courier.only}快递，寄到" if courier.only else "邮寄或送到"
+            steps.append(Step("寄送", (f"{how} {to}",)))
+        if deadline:
+            steps.append(Step("截止", (deadline,)))
+    return steps
+
+
+def _campaign_items(checklist: Checklist, c: Campaign, copies: int, today: dt.date, cal: WorkCalendar) -> str:
+    """Add the campaign's lines; return the deadline sentence (also for the summary)."""
     courier = c.courier
-    how = f"仅限{courier.only}快递" if courier.only else "邮寄或送达"
-    checklist.add(
-        "提交",
-        f"{how}寄送至：{courier.address}" + (f"（收件人：{courier.recipient}）" if courier.recipient else ""),
-    )
-    if courier.only:
-        checklist.add("提交", f"{courier.note or f'只接收{courier.only}，其他快递不予接收'}。")
-    if copies > 1:
-        checklist.add("提交", f"申报表共 {copies} 份，连同复印件一起寄送。")
-    checklist.add("提交", _deadline_line(checklist, c, today, cal))
+    to = courier.address + (f"（收件人：{courier.recipient}）" if courier.recipient else "")
+    if courier.handover:
+        checklist.add("提交", f"把填好、签好的材料交到：{to}")
+        if copies > 1:
+            checklist.add("提交", f"申报表共 {copies} 份，连同复印件一起交。")
+    else:
+        how = f"仅限{courier.only}快递寄送至" if courier.only else "邮寄或送达至"
+        checklist.add("提交", f"{how}：{to}")
+        if courier.only:
+            checklist.add(
+                "提交", f"{courier.note or f'只接收{courier.only}，其他快递不予接收'}。", action=False
+            )
+        if copies > 1:
+            checklist.add("提交", f"申报表共 {copies} 份，连同复印件一起寄送。")
+    deadline = _deadline_line(checklist, c, today, cal)
+    checklist.add("提交", deadline, action=False)
     for milestone in c.milestones:
         about = "约" if milestone.approximate else ""
-        checklist.add("提交", f"{milestone.name}：{about}{_date(milestone.date)}")
+        checklist.add("提交", f"{milestone.name}：{about}{_date(milestone.date)}", action=False)
     for contact in c.contacts:
         duty = f"（{contact.duty}）" if contact.duty else ""
-        checklist.add("提交", f"联系人：{contact.name} {' / '.join(contact.phones)}{duty}")
+        checklist.add(
+            "提交",
+            f"联系人：{contact.name} {' / '.join(contact.phones)}{duty}",
+            action=False,
+            phones=tuple(contact.phones),
+        )
     if c.qq_group:
-        checklist.add("提交", f"申报 QQ 群：{c.qq_group}")
+        checklist.add("提交", f"申报 QQ 群：{c.qq_group}", action=False, copy=c.qq_group)
     for note in c.notes:
-        checklist.add("提示", note)
+        checklist.add("提示", note, action=False)
+    return deadline
 
 
 def _deadline_line(checklist: Checklist, c: Campaign, today: dt.date, cal: WorkCalendar) -> str:
@@ -121,8 +196,14 @@ def _deadline_line(checklist: Checklist, c: Campaign, today: dt.date, cal: WorkC
     left = cal.workdays_between(today, deadline)
     checklist.workdays_left = left
     note = cal.fallback_note_between(today, deadline)
+    handover = c.courier.handover
     if today == deadline:
-        text = f"今天（{_date(deadline)}）是截止日，请尽快寄出。"
+        text = f"今天（{_date(deadline)}）是截止日，请尽快{'交给单位' if handover else '寄出'}。"
+    elif handover:
+        text = (
+            f"申报截止日是 {_date(deadline)}，距截止还有 {left} 个工作日（不含今天）；"
+            "单位还要审核、盖章和报送，请尽早交。"
+        )
     else:
         text = (
             f"请于 {_date(deadline)} 前寄到，距截止还有 {left} 个工作日（不含今天），快递在途请预留 1–2 天。"

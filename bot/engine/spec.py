@@ -298,6 +298,7 @@ class ChecklistItem(Strict):
     text: str
     when: str | None = None
     group: Literal["材料", "签章", "提交", "提示"] = "材料"
+    action: bool | None = None  # something the applicant does (a checkbox); default: every group but 提示
 
 
 class FormSpec(Strict):

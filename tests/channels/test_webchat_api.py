@@ -103,7 +103,7 @@ def test_full_application_with_photo_download_and_checklist(client: TestClient) 
     assert b"Evil Camera" not in download.content
     checklist = client.get(state["checklist_url"])
     assert checklist.status_code == 200 and "顺丰" in checklist.text
-    assert any("261487840" in i for s in state["checklist"]["sections"] for i in s["items"])
+    assert any("261487840" in i["text"] for s in state["checklist"]["sections"] for i in s["items"])
 
 
 def test_reload_resumes_with_transcript(client: TestClient) -> None:

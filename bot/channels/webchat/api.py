@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from bot.channels.webchat import limits, tickets
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited, upload_slot
 from bot.channels.webchat.views import state_view
+from bot.documents.pdf import PdfError
 from bot.engine.commands import COMMAND_WORDS
 from bot.engine.sanitize import clean_line
-from bot.intake import Intake, normalize_suffix
+from bot.intake import NOT_INELIGIBLE, Intake, normalize_suffix
 from bot.ratelimit import Limiter
 from bot.registry import UnknownTarget
 from bot.settings import Settings
@@ -299,10 +300,21 @@ async def upload(request: Request) -> Response:
 
 
 EXPIRED = "下载链接已过期：请回到填写页面重新点击下载。"
+NOT_DONE = "申报表还没有生成：请先完成填写并确认。"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@router.get("/files/{ticket}", summary="Download a document or the checklist by a short-lived link")
+@router.get(
+    "/files/{ticket}",
+    summary="A document (.docx or PDF), the checklist page or PDF, or the written explanation, by a short-lived link",
+    responses={
+        503: {"description": "PDF unavailable here, busy or failed (a Chinese message; the .docx stays)"}
+    },
+)
 async def download(request: Request, ticket: str) -> Response:
+    """Ticket kinds: `doc:<id>` (.docx), `pdf:<id>`, `checklist` (a printable page, opened inline),
+    `checklist_pdf`, `explanation` and `explanation_pdf` (the written explanation of an ineligible
+    application). PDFs open inline, so WeChat's viewer shows them."""
     intake = _intake(request)
 
     def open_ticket() -> tuple[Application, str]:
@@ -317,33 +329,78 @@ async def download(request: Request, ticket: str) -> Response:
         app = apps.get(found.app_id) if found is not None else None
         if found is None or app is None:
             raise ApiError(404, EXPIRED)
-        if app.state.get("status") != "complete":
-            raise ApiError(404, "申报表还没有生成：请先完成填写并确认。")
+        if found.what in ("explanation", "explanation_pdf"):
+            if not intake.is_ineligible(app):
+                raise ApiError(404, NOT_INELIGIBLE)
+        elif app.state.get("status") != "complete":
+            raise ApiError(404, NOT_DONE)
         return app, found.what
 
     app, what = await run_in_threadpool(open_ticket)
     if what == "checklist":
-        markdown = await run_in_threadpool(lambda: intake.checklist(app.id).markdown())
+        page = await run_in_threadpool(intake.checklist_document, app.id, "html")
         return Response(
-            markdown,
-            media_type="text/markdown; charset=utf-8",
-            headers={"Content-Disposition": attachment("提交清单.md")},
+            page.data,
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-store", "Content-Security-Policy": CHECKLIST_CSP},
         )
-    futures = await run_in_threadpool(intake.pending_documents, app, None, what.removeprefix("doc:"))
-    if not futures:
-        raise ApiError(404, "没有这个文件。")
-    # Rendering goes on on the render thread, not a worker. Shielded: a client that goes away must not
-    # cancel the render other requests for this document share.
-    doc = await asyncio.shield(asyncio.wrap_future(futures[0]))
+    if what == "explanation":
+        try:
+            doc = await run_in_threadpool(intake.explanation_docx, app)
+        except LookupError as exc:
+            raise ApiError(404, str(exc)) from None
+        return Response(
+            doc.data, media_type=DOCX_TYPE, headers={"Content-Disposition": attachment(doc.filename)}
+        )
+    if what.startswith("doc:"):
+        futures = await run_in_threadpool(intake.pending_documents, app, None, what.removeprefix("doc:"))
+        if not futures:
+            raise ApiError(404, "没有这个文件。")
+        # Rendering goes on on the render thread, not a worker. Shielded: a client that goes away must not
+        # cancel the render other requests for this document share.
+        doc = await asyncio.shield(asyncio.wrap_future(futures[0]))
+        return Response(
+            doc.data, media_type=DOCX_TYPE, headers={"Content-Disposition": attachment(doc.filename)}
+        )
+    return await _pdf_response(intake, app, what)
+
+
+async def _pdf_response(intake: Intake, app: Application, what: str) -> Response:
+    """A PDF (converted on the PDF thread, one LibreOffice at a time) or a 503 with a Chinese message."""
+    try:
+        if what == "checklist_pdf":
+            future = await run_in_threadpool(intake.pending_checklist_pdf, app)
+        elif what == "explanation_pdf":
+            future = await run_in_threadpool(intake.pending_explanation_pdf, app)
+        elif what.startswith("pdf:"):
+            futures = await run_in_threadpool(intake.pending_pdfs, app, None, what.removeprefix("pdf:"))
+            if not futures:
+                raise ApiError(404, "没有这个文件。")
+            future = futures[0]
+        else:
+            raise ApiError(404, "没有这个文件。")
+        doc = await asyncio.shield(asyncio.wrap_future(future))
+    except LookupError as exc:
+        raise ApiError(404, str(exc)) from None
+    except PdfError as exc:
+        raise ApiError(503, str(exc)) from None
     return Response(
         doc.data,
-        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": attachment(doc.filename)},
+        media_type="application/pdf",
+        headers={"Content-Disposition": attachment(doc.filename, inline=True)},
     )
 
 
-def attachment(filename: str) -> str:
-    return f"attachment; filename=\"download{_suffix(filename)}\"; filename*=UTF-8''{quote(filename)}"
+# The checklist page: its own CSS and JS only; it may be printed but not framed by other sites.
+CHECKLIST_CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+def attachment(filename: str, inline: bool = False) -> str:
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"download{_suffix(filename)}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _suffix(filename: str) -> str:

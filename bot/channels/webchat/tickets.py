@@ -1,4 +1,5 @@
-"""Short-lived download links: a signed ticket names one document (or the checklist) of one application.
+"""Short-lived download links: a signed ticket names one document, its PDF, the checklist page or PDF, or
+the written explanation (and its PDF) of one application.
 
 A page cannot send the session token with a plain link, and the token must never sit in a URL (links are
 copied, forwarded, kept in histories and proxy logs). So each download link carries a ticket instead: the
@@ -28,7 +29,7 @@ _SIGNATURE = re.compile(r"[0-9a-f]{32}")
 @dataclass(frozen=True)
 class Ticket:
     app_id: str
-    what: str  # "doc:<document id>" or "checklist"
+    what: str  # doc:<id>, pdf:<id>, checklist (the page), checklist_pdf, explanation, explanation_pdf
     expires: int
 
 

@@ -36,6 +36,11 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
     status = str(app.state.get("status", "in_progress"))
     complete = status == "complete"
     keys = intake.store.keys
+    pdf_ok = intake.pdf_available()
+
+    def link(what: str) -> str:
+        return f"/api/files/{tickets.issue(keys, app.id, what, app.resume_code)}"
+
     view: dict[str, Any] = {
         "mode": app.state.get("mode", "asking"),
         "status": status,
@@ -45,6 +50,10 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
         "documents": [],
         "checklist": None,
         "checklist_url": None,
+        "checklist_pdf_url": None,
+        "pdf_available": pdf_ok,
+        "explanation_url": None,
+        "explanation_pdf_url": None,
         "outcomes": [],
         "findings": intake.findings(app, today),
         "id_given": intake.id_suffix(app) is not None,  # 换新码 then asks for its last four
@@ -57,18 +66,24 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
                 "id": doc_id,
                 "title": title,
                 "filename": filename,
-                "url": f"/api/files/{tickets.issue(keys, app.id, 'doc:' + doc_id, app.resume_code)}",
+                "url": link("doc:" + doc_id),
+                "pdf_url": link("pdf:" + doc_id) if pdf_ok else None,
             }
             for doc_id, title, filename in intake.document_names(app.id, today)
         ]
         view["checklist"] = intake.checklist(app.id, today).as_dict()
-        view["checklist_url"] = f"/api/files/{tickets.issue(keys, app.id, 'checklist', app.resume_code)}"
+        view["checklist_url"] = link("checklist")  # a printable page, opened in the browser
+        view["checklist_pdf_url"] = link("checklist_pdf") if pdf_ok else None
         view["links_expire_in"] = tickets.TICKET_TTL_S
         view["outcomes"] = [
             {"name": name, "label": outcome.label, "value": ev.outcomes[name]}
             for name, outcome in program.spec.outcomes.items()
             if ev.outcomes.get(name) not in (None, "")
         ]
+    elif intake.is_ineligible(app) and intake.evaluation(app, today).ineligible:
+        view["explanation_url"] = link("explanation")  # the written explanation (书面说明), .docx
+        view["explanation_pdf_url"] = link("explanation_pdf") if pdf_ok else None
+        view["links_expire_in"] = tickets.TICKET_TTL_S
     return view
 
 

@@ -1,0 +1,53 @@
+"""PDF copies of the generated documents, for applicants: WeChat's built-in viewer opens a PDF, so an
+applicant can look at and print the papers without switching apps.
+
+LibreOffice (headless) converts; it is optional. `pdf_available()` says whether it is installed: without
+it the pages offer the .docx only. Conversions share bot/documents/page_images.py's runner: one LibreOffice
+at a time (with the coordinators' previews), a private profile, a timeout; and at most MAX_WAITING
+conversions wait for it, so a burst of requests cannot queue unboundedly. Callers cache the results per
+application version (bot/intake.py)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from bot.documents.page_images import CONVERTER, PageImages, PreviewError
+
+log = logging.getLogger("shenbao.pdf")
+
+MAX_WAITING = 8
+UNAVAILABLE = "本机没有安装 PDF 转换程序，暂时只能下载 Word 文件（.docx）。"
+BUSY = "正在生成的 PDF 太多，请稍后再试，或先下载 Word 文件（.docx）。"
+FAILED = "PDF 生成失败，请稍后再试，或先下载 Word 文件（.docx）。"
+
+
+class PdfError(Exception):
+    """No PDF: a short Chinese message for the applicant (the cause is in the log)."""
+
+
+_waiting = threading.BoundedSemaphore(MAX_WAITING)
+
+
+def pdf_available(converter: PageImages | None = None) -> bool:
+    return (converter or CONVERTER).pdf_available()
+
+
+def to_pdf(data: bytes, suffix: str = "docx", converter: PageImages | None = None) -> bytes:
+    """`data` (a .docx by default) as PDF bytes. Raises PdfError."""
+    converter = converter or CONVERTER
+    if not converter.pdf_available():
+        raise PdfError(UNAVAILABLE)
+    if not _waiting.acquire(blocking=False):
+        raise PdfError(BUSY)
+    try:
+        pdf = converter.pdf(data, suffix)
+    except PreviewError as exc:
+        log.warning("pdf: conversion failed: %s", exc)
+        raise PdfError(FAILED) from None
+    finally:
+        _waiting.release()
+    if not pdf.startswith(b"%PDF-"):
+        log.warning("pdf: LibreOffice output is not a PDF")
+        raise PdfError(FAILED)
+    return pdf
