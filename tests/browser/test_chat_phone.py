@@ -33,7 +33,9 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
 def tall_shot(page: Page, path: Path, selector: str = "[data-testid=result]") -> None:
     """One long card in one picture: the page made as tall as its messages, then put back."""
     size = page.viewport_size or PHONE
-    extra = page.evaluate("(() => { const m = document.getElementById('messages'); return m.scrollHeight - m.clientHeight; })()")
+    extra = page.evaluate(
+        "(() => { const m = document.getElementById('messages'); return m.scrollHeight - m.clientHeight; })()"
+    )
     page.set_viewport_size({"width": size["width"], "height": size["height"] + int(extra)})
     page.wait_for_timeout(150)
     page.locator(selector).last.screenshot(path=str(path))
@@ -104,8 +106,10 @@ def test_opening_the_page_or_widget_stores_nothing_and_the_first_answer_creates_
     page.context.close()
 
 
-def test_every_answer_carries_the_key_of_the_question_shown(own_server: tuple[str, Path], browser: Browser) -> None:
-    base, db = own_server
+def test_every_answer_carries_the_key_of_the_question_shown(
+    own_server: tuple[str, Path], browser: Browser
+) -> None:
+    base, _ = own_server
     page = new_phone_page(browser)
     page.goto(f"{base}/chat/{CAMPAIGN}")
     send(page, "工程技术")
@@ -202,7 +206,10 @@ COMPLETE_STATE: dict[str, Any] = {
         "title": "申报表 提交清单（张三）",
         "sections": [
             {"title": "需要准备的材料", "items": ["《申报表》一式两份", "身份证复印件（正反面）"]},
-            {"title": "签字与盖章", "items": ["在“本人承诺”栏亲笔签名并填写日期", "所在单位在“推荐意见”栏加盖单位公章"]},
+            {
+                "title": "签字与盖章",
+                "items": ["在“本人承诺”栏亲笔签名并填写日期", "所在单位在“推荐意见”栏加盖单位公章"],
+            },
             {"title": "提交方式与期限", "items": ["仅限顺丰快递寄送至：重庆市江北区嘉陵四村100号"]},
         ],
         "deadline_passed": False,
@@ -279,7 +286,13 @@ SAMPLES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ),
     (
         "question-unknown-ok",
-        question("post_max", "本单位该岗位的最高设置等级？", type="choice", choices=["一级", "二级", "三级"], unknown_ok=True),
+        question(
+            "post_max",
+            "本单位该岗位的最高设置等级？",
+            type="choice",
+            choices=["一级", "二级", "三级"],
+            unknown_ok=True,
+        ),
         STATE,
         ["最高设置等级", "不清楚", "一级"],
     ),
@@ -299,7 +312,12 @@ SAMPLES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
         STATE,
         ["学历", "从最高学历填起"],
     ),
-    ("help", {"kind": "help", "text": "可用命令：\n上一步：回到上一题", "data": {}}, STATE, ["可用命令", "回到上一题"]),
+    (
+        "help",
+        {"kind": "help", "text": "可用命令：\n上一步：回到上一题", "data": {}},
+        STATE,
+        ["可用命令", "回到上一题"],
+    ),
     (
         "error",
         {
@@ -354,7 +372,12 @@ SAMPLES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
             "data": {
                 "items": [
                     {"key": "name", "label": "姓名", "value": "张三", "section": "基本情况"},
-                    {"key": "id_number", "label": "证件号码", "value": "50010119900101123X", "section": "基本情况"},
+                    {
+                        "key": "id_number",
+                        "label": "证件号码",
+                        "value": "50010119900101123X",
+                        "section": "基本情况",
+                    },
                     {"key": "edu.0.school", "label": "毕业院校", "value": "重庆大学", "section": "学历"},
                 ],
                 "cancel": "返回",
@@ -370,7 +393,9 @@ SAMPLES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
             "text": "【填写内容】",
             "data": {
                 "final": True,
-                "sections": [{"title": "基本情况", "rows": [["姓名", "张三"], ["证件号码", "50010119900101123X"]]}],
+                "sections": [
+                    {"title": "基本情况", "rows": [["姓名", "张三"], ["证件号码", "50010119900101123X"]]}
+                ],
                 "outcomes": {"申报等级": "二级/技师"},
                 "findings": [],
             },
@@ -436,18 +461,27 @@ def _inject(page: Page, bodies: list[dict[str, Any]]) -> None:
         if route.request.method != "POST":
             route.continue_()
             return
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(queue.pop(0), ensure_ascii=False))
+        route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(queue.pop(0), ensure_ascii=False)
+        )
 
     page.route("**/api/sessions", fulfil)
     page.route("**/api/session/messages", fulfil)
 
 
 def body(reply: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    return {"token": "tok-sample", "resume_code": "K7Q2M9XD", "replies": [reply], "state": copy.deepcopy(state)}
+    return {
+        "token": "tok-sample",
+        "resume_code": "K7Q2M9XD",
+        "replies": [reply],
+        "state": copy.deepcopy(state),
+    }
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
-def test_every_reply_kind_shows_all_its_parts(server: str, browser: Browser, artifacts: Path, viewport: str) -> None:
+def test_every_reply_kind_shows_all_its_parts(
+    server: str, browser: Browser, artifacts: Path, viewport: str
+) -> None:
     size = PHONE if viewport == "phone" else DESKTOP
     context = browser.new_context(viewport=size, user_agent=WECHAT_UA if viewport == "phone" else None)
     page = context.new_page()
@@ -492,7 +526,9 @@ def test_every_reply_kind_shows_all_its_parts(server: str, browser: Browser, art
             tels = result.locator("a[href^='tel:']")
             assert tels.count() == 2
             assert tels.first.get_attribute("href") == "tel:13983700211"
-            assert page.locator(".doc-pdf").get_attribute("href", timeout=1000).endswith("/api/files/PDF-TICKET")
+            assert (
+                page.locator(".doc-pdf").get_attribute("href", timeout=1000).endswith("/api/files/PDF-TICKET")
+            )
             tall_shot(page, artifacts / f"webphone-end-screen-{viewport}.png")
             # after completion the toolbar offers 下载申报表 / 查看 / 修改 only
             visible = [b.inner_text() for b in page.locator(".toolbar button:visible").all()]
@@ -501,7 +537,9 @@ def test_every_reply_kind_shows_all_its_parts(server: str, browser: Browser, art
     context.close()
 
 
-def test_links_to_documents_leave_the_page_when_the_application_is_reopened(server: str, browser: Browser) -> None:
+def test_links_to_documents_leave_the_page_when_the_application_is_reopened(
+    server: str, browser: Browser
+) -> None:
     page = new_phone_page(browser)
     page.goto(f"{server}/chat/{CAMPAIGN}")
     idle(page)

@@ -157,7 +157,9 @@ def _owner_of(request: Request, token: str | None) -> str | None:
 
 
 @router.get("/sessions/opening", summary="The opening of a campaign's conversation, nothing stored")
-async def opening(request: Request, campaign: str = Query(max_length=100), command: str | None = None) -> JSONResponse:
+async def opening(
+    request: Request, campaign: str = Query(max_length=100), command: str | None = None
+) -> JSONResponse:
     """What a new conversation says first (the introduction and the first question), computed by the
     engine on an empty state and stored nowhere: the page shows it on opening and creates the application
     only with the first answer (`POST /api/sessions` carrying it). `command=help` answers 帮助 before
@@ -173,7 +175,9 @@ async def opening(request: Request, campaign: str = Query(max_length=100), comma
         today = intake.clock()
         state, replies = step(program, {}, {"type": "start"}, today=today, campaign=found)
         if command is not None:
-            state, replies = step(program, state, {"type": "command", "name": command}, today=today, campaign=found)
+            state, replies = step(
+                program, state, {"type": "command", "name": command}, today=today, campaign=found
+            )
         n, total = progress_of(program, state, today=today, campaign=found)
         view = {
             "mode": state.get("mode", "asking"),
