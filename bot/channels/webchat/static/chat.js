@@ -179,6 +179,7 @@
   var lastActionTyped = false;
   var uploadKind = "image";
   var linksValidUntil = 0;      // download links carry tickets that expire: fetched anew after this
+  var incomingState = null;     // the state that comes with the replies being rendered
   var justCreated = false;      // the first answer just created the application: say what the 续填码 is for
 
   // ------------------------------------------------------------ token & URL
@@ -566,7 +567,7 @@
         on: { click: sendText(String(i + 1), "修改：" + label) }
       }, [
         el("span", { className: "edit-label", text: label }),
-        el("span", { className: "edit-value", text: hasValue(it.value) ? str(it.value) : "（未填）" })
+        "value" in it ? el("span", { className: "edit-value", text: hasValue(it.value) ? str(it.value) : "（未填）" }) : null
       ]);
       box.appendChild(b);
     });
@@ -603,7 +604,7 @@
   function renderDocuments(r) {
     var d = r.data || {};
     var node = el("div", { className: "msg bot documents" }, [el("p", { text: str(r.text) })]);
-    var st = lastState || {};
+    var st = incomingState || lastState || {};
     var wanted = Array.isArray(d.documents) ? d.documents.map(str) : null;
     var docs = (st.documents || []).filter(function (doc) { return !wanted || wanted.indexOf(str(doc.id)) >= 0; });
     node.appendChild(downloadButtons(docs, d.checklist ? st : null));
@@ -650,8 +651,9 @@
 
   /* Render one batch of bot replies; only the last interactive one gets buttons. Any reply's
      data.options (C4) become buttons that send the option as typed text. */
-  function renderReplies(replies, active) {
+  function renderReplies(replies, active, state) {
     replies = Array.isArray(replies) ? replies : [];
+    incomingState = state && typeof state === "object" ? state : null;
     var last = -1;
     replies.forEach(function (r, i) { if (isInteractive(r)) last = i; });
     if (active) {
@@ -674,6 +676,7 @@
     });
     if (active && last < 0) configureComposer(null);
     if (active) updateToolbar();
+    incomingState = null;
     return { first: first, interactive: interactive };
   }
   /* Show the new turn: all of it when it fits, otherwise from the thing to answer (or its start). */
@@ -1176,7 +1179,7 @@
           justCreated = true;
         }
         bubble.classList.remove("pending");
-        var rendered = renderReplies(res.data.replies, true);
+        var rendered = renderReplies(res.data.replies, true, res.data.state);
         applyState(res.data.state);
         afterReplies(res.data.replies, res.data.state);
         var finished = (res.data.replies || []).some(function (r) { return r && r.kind === "done"; });
@@ -1194,7 +1197,7 @@
         bubble.appendChild(el("span", { className: "failed-note", text: "未被接受" }));
         var hasError = res.data.replies.some(function (r) { return r && r.kind === "error"; });
         if (!hasError) errorBubble(errorMessage(res.status, res.data));
-        var shown = renderReplies(res.data.replies, true);
+        var shown = renderReplies(res.data.replies, true, res.data.state);
         applyState(res.data.state);
         reveal(bubble, shown);
         focusAfterReply();
@@ -1378,7 +1381,7 @@
     if (transcript.length) {
       append(el("div", { className: "msg bot notice resumed", text: "已恢复上次的填写进度，可以继续。" }));
     }
-    var rendered = renderReplies(replies, true);
+    var rendered = renderReplies(replies, true, data.state);
     applyState(data.state);
     if (data.resume_code) setResumeCode(data.resume_code);
     afterReplies(replies, data.state);
