@@ -55,7 +55,7 @@ def applications(db: Path) -> int:
 
 
 def test_opening_the_page_or_widget_stores_nothing_and_the_first_answer_creates_one(
-    own_server: tuple[str, Path], browser: Browser
+    own_server: tuple[str, Path], browser: Browser, artifacts: Path
 ) -> None:
     base, db = own_server
     before = applications(db)
@@ -102,6 +102,7 @@ def test_opening_the_page_or_widget_stores_nothing_and_the_first_answer_creates_
     frame = page.frame_locator("iframe[title='在线申报']")
     expect(frame.locator("#messages .msg.bot.question").last).to_have_attribute("data-key", "in_post")
     expect(frame.locator("#messages .msg.user", has_text="工程技术")).to_have_count(1)
+    page.screenshot(path=str(artifacts / "webphone-07-widget-reused.png"))
     assert applications(db) == before + 1
     page.context.close()
 
