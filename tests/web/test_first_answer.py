@@ -145,3 +145,17 @@ def test_a_browser_holding_a_session_keeps_its_owner_key(client: TestClient) -> 
     a, b = (store.app_for_token(t) for t in (first, second))
     assert a and b and a != b
     assert store.owner_key(a) == store.owner_key(b) is not None
+
+
+def test_a_first_answer_sent_again_continues_the_application_it_created(client: TestClient) -> None:
+    sent = {"campaign": CAMPAIGN, "text": "工程技术", "key": "series", "msg_id": "first-1"}
+    one = api.create(client, sent).json()
+    again = api.create(client, sent).json()  # the reply to the first was lost: the page retries
+    assert count(client) == 1
+    assert again["resume_code"] == one["resume_code"] and again["replies"] == one["replies"]
+    assert again["token"] != one["token"]
+    app = store_of(client).list_applications()[0]
+    assert [e.kind for e in store_of(client).events(app.id)] == ["start", "text"]
+    # another first answer (another msg_id) is another application
+    api.create(client, {**sent, "msg_id": "first-2"})
+    assert count(client) == 2

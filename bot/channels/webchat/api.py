@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -156,6 +159,39 @@ def _owner_of(request: Request, token: str | None) -> str | None:
     return None if app_id is None else _intake(request).store.owner_key(app_id)
 
 
+class _Recent:
+    """The applications created by a first answer in the last minutes, by (client, campaign, msg_id): a
+    retried first answer (its reply lost on the way) continues the application it created instead of
+    creating another."""
+
+    def __init__(self, size: int = 10_000, ttl_s: float = 900.0) -> None:
+        self._items: OrderedDict[tuple[str, str, str], tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+        self._ttl = ttl_s
+
+    def get(self, key: tuple[str, str, str]) -> str | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or time.monotonic() - found[0] > self._ttl:
+                return None
+            return found[1]
+
+    def put(self, key: tuple[str, str, str], app_id: str) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), app_id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+def _created(request: Request) -> _Recent:
+    recent: _Recent | None = getattr(request.app.state, "webchat_created", None)
+    if recent is None:
+        recent = _Recent()
+        request.app.state.webchat_created = recent
+    return recent
+
+
 @router.get("/sessions/opening", summary="The opening of a campaign's conversation, nothing stored")
 async def opening(
     request: Request, campaign: str = Query(max_length=100), command: str | None = None
@@ -213,7 +249,16 @@ async def create_session(request: Request, body: NewSession) -> JSONResponse:
         raise ApiError(404, "没有这个申报批次，请核对链接。")
     previous = _optional_token(request)
 
+    created = _created(request)
+    again = (client_key(request), body.campaign, body.msg_id) if body.msg_id and event is not None else None
+
     def start() -> dict[str, Any]:  # one trip to the worker thread: create, first turn(s), token, view
+        known = created.get(again) if again is not None else None
+        if known is not None:  # the same first answer sent again (its reply was lost): the same application
+            token = intake.store.issue_token(known, CHANNEL)
+            assert event is not None
+            replies, app = intake.turn(known, event, CHANNEL, None, body.msg_id)
+            return _view(intake, app, token, [r.as_dict() for r in replies])
         try:
             app, replies = intake.start(body.campaign, CHANNEL, owner_key=_owner_of(request, previous))
         except UnknownTarget as exc:
@@ -221,6 +266,8 @@ async def create_session(request: Request, body: NewSession) -> JSONResponse:
         token = intake.store.issue_token(app.id, CHANNEL)
         if event is not None:
             replies, app = intake.turn(app.id, event, CHANNEL, None, body.msg_id)
+        if again is not None:
+            created.put(again, app.id)
         return _view(intake, app, token, [r.as_dict() for r in replies])
 
     return JSONResponse(await run_in_threadpool(start), status_code=201)
