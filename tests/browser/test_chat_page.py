@@ -7,7 +7,7 @@ from pathlib import Path
 
 from docx import Document
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.browser.conftest import WECHAT_UA
 from tests.engine.transcript import COMPLETE
@@ -19,11 +19,19 @@ def idle(page: Page) -> None:
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=15000)
 
 
+def answered(response: Response) -> bool:
+    """An answer's response: the first one creates the application (POST /api/sessions), later ones are
+    messages."""
+    return response.request.method == "POST" and (
+        response.url.endswith("/api/sessions") or "/messages" in response.url
+    )
+
+
 def send(page: Page, text: str) -> None:
     """Type an answer and press Enter, as a person would; wait until the reply is shown."""
     idle(page)
     page.fill("#input", text)
-    with page.expect_response(lambda r: "/messages" in r.url):
+    with page.expect_response(answered):
         page.press("#input", "Enter")
     idle(page)
 
@@ -155,7 +163,7 @@ def test_keyboard_only(server: str, browser: Browser, artifacts: Path) -> None:
     assert focused
     page.locator("#input").focus()
     page.keyboard.type("工程技术")
-    with page.expect_response(lambda r: "/messages" in r.url):
+    with page.expect_response(answered):
         page.keyboard.press("Enter")
     idle(page)
     assert last_question(page) == "in_post"

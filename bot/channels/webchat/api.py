@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.webchat import limits, tickets
 from bot.channels.webchat.limits import MAX_UPLOAD_BYTES, read_limited, upload_slot
-from bot.channels.webchat.views import state_view
+from bot.channels.webchat.views import campaign_view, state_view
 from bot.documents.pdf import PdfError
 from bot.engine.commands import COMMAND_WORDS
+from bot.engine.flow import progress_of, step
 from bot.engine.sanitize import clean_line
 from bot.intake import NOT_INELIGIBLE, Intake, normalize_suffix
 from bot.ratelimit import Limiter
@@ -43,6 +47,11 @@ class ApiError(Exception):
 
 class NewSession(CleanModel):
     campaign: str = Field(max_length=100, examples=["cq_hgzy_2023"])
+    text: str | None = Field(default=None, description="The first answer (the page sends it here).")
+    command: str | None = Field(default=None, max_length=20, examples=["help"])
+    arg: str = Field(default="", max_length=100)
+    key: str | None = Field(default=None, max_length=200, description="Key of the question answered.")
+    msg_id: str | None = Field(default=None, max_length=100)
 
 
 class RenewRequest(CleanModel):
@@ -61,6 +70,12 @@ class Message(CleanModel):
     command: str | None = Field(default=None, max_length=20, examples=["back"])
     arg: str = Field(default="", max_length=100)
     msg_id: str | None = Field(default=None, max_length=100, description="Same id twice is applied once.")
+    key: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Key of the question the page showed (`data.key`): an answer to a question that is no "
+        "longer current is not taken.",
+    )
 
 
 def _intake(request: Request) -> Intake:
@@ -145,22 +160,115 @@ def _owner_of(request: Request, token: str | None) -> str | None:
     return None if app_id is None else _intake(request).store.owner_key(app_id)
 
 
+class _Recent:
+    """The applications created by a first answer in the last minutes, by (client, campaign, msg_id): a
+    retried first answer (its reply lost on the way) continues the application it created instead of
+    creating another."""
+
+    def __init__(self, size: int = 10_000, ttl_s: float = 900.0) -> None:
+        self._items: OrderedDict[tuple[str, str, str], tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+        self._ttl = ttl_s
+
+    def get(self, key: tuple[str, str, str]) -> str | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or time.monotonic() - found[0] > self._ttl:
+                return None
+            return found[1]
+
+    def put(self, key: tuple[str, str, str], app_id: str) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), app_id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+def _created(request: Request) -> _Recent:
+    recent: _Recent | None = getattr(request.app.state, "webchat_created", None)
+    if recent is None:
+        recent = _Recent()
+        request.app.state.webchat_created = recent
+    return recent
+
+
+@router.get("/sessions/opening", summary="The opening of a campaign's conversation, nothing stored")
+async def opening(
+    request: Request, campaign: str = Query(max_length=100), command: str | None = None
+) -> JSONResponse:
+    """What a new conversation says first (the introduction and the first question), computed by the
+    engine on an empty state and stored nowhere: the page shows it on opening and creates the application
+    only with the first answer (`POST /api/sessions` carrying it). `command=help` answers 帮助 before
+    that. The body has the shape of a turn's, with `token` and `resume_code` null."""
+    intake = _intake(request)
+    if campaign not in intake.registry.campaigns:
+        raise ApiError(404, "没有这个申报批次，请核对链接。")
+    if command is not None and command != "help":
+        raise ApiError(422, "还没有开始填写：请先回答第一题。")
+
+    def compute() -> dict[str, Any]:
+        program, found = intake.registry.resolve(campaign)
+        today = intake.clock()
+        state, replies = step(program, {}, {"type": "start"}, today=today, campaign=found)
+        if command is not None:
+            state, replies = step(
+                program, state, {"type": "command", "name": command}, today=today, campaign=found
+            )
+        n, total = progress_of(program, state, today=today, campaign=found)
+        view = {
+            "mode": state.get("mode", "asking"),
+            "status": "new",
+            "progress": {"n": n, "total": total},
+            "resume_code": None,
+            "campaign": campaign_view(intake, campaign, today),
+            "documents": [],
+            "checklist": None,
+            "checklist_url": None,
+            "outcomes": [],
+            "findings": [],
+            "id_given": False,
+            "review": None,
+        }
+        return {"token": None, "resume_code": None, "replies": [r.as_dict() for r in replies], "state": view}
+
+    return JSONResponse(await run_in_threadpool(compute))
+
+
 @router.post("/sessions", status_code=201, summary="Start an application for a campaign")
 async def create_session(request: Request, body: NewSession) -> JSONResponse:
-    """A browser that already holds a session sends its token (`Authorization`): the new application
-    then belongs to the same applicant."""
+    """The chat page calls this with the applicant's first answer (`text` or `command`, with `key` and
+    `msg_id` as in `POST /api/session/messages`): the application is created and that answer taken in one
+    request, and the replies are those to the answer (the opening was shown from
+    `GET /api/sessions/opening`). Without an answer, the replies are the opening itself. A browser that
+    already holds a session sends its token (`Authorization`): the new application then belongs to the
+    same applicant."""
     intake = _intake(request)
+    event = _event(body)  # a malformed answer is refused before anything is created
     _take_attempt(_limiter(request, "new_sessions"), request)
     if body.campaign not in intake.registry.campaigns:
         raise ApiError(404, "没有这个申报批次，请核对链接。")
     previous = _optional_token(request)
 
-    def start() -> dict[str, Any]:  # one trip to the worker thread: create, first turn, token, view
+    created = _created(request)
+    again = (client_key(request), body.campaign, body.msg_id) if body.msg_id and event is not None else None
+
+    def start() -> dict[str, Any]:  # one trip to the worker thread: create, first turn(s), token, view
+        known = created.get(again) if again is not None else None
+        if known is not None:  # the same first answer sent again (its reply was lost): the same application
+            token = intake.store.issue_token(known, CHANNEL)
+            assert event is not None
+            replies, app = intake.turn(known, event, CHANNEL, None, body.msg_id)
+            return _view(intake, app, token, [r.as_dict() for r in replies])
         try:
             app, replies = intake.start(body.campaign, CHANNEL, owner_key=_owner_of(request, previous))
         except UnknownTarget as exc:
             raise ApiError(404, str(exc)) from None
         token = intake.store.issue_token(app.id, CHANNEL)
+        if event is not None:
+            replies, app = intake.turn(app.id, event, CHANNEL, None, body.msg_id)
+        if again is not None:
+            created.put(again, app.id)
         return _view(intake, app, token, [r.as_dict() for r in replies])
 
     return JSONResponse(await run_in_threadpool(start), status_code=201)
@@ -221,10 +329,9 @@ async def get_session(request: Request) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(load))
 
 
-@router.post("/session/messages", summary="Send an answer or a command")
-async def post_message(request: Request, body: Message) -> JSONResponse:
-    intake = _intake(request)
-    token = session_token(request)
+def _event(body: Message | NewSession) -> dict[str, Any] | None:
+    """The engine event a message body carries (None when it carries none), with the key of the question
+    it answers (contract C1)."""
     if body.command is not None:
         if body.command not in COMMANDS:
             raise ApiError(422, f"未知命令：{body.command[:20]}")
@@ -236,6 +343,18 @@ async def post_message(request: Request, body: Message) -> JSONResponse:
             )
         event = {"type": "text", "text": body.text}
     else:
+        return None
+    if body.key:
+        event["key"] = body.key
+    return event
+
+
+@router.post("/session/messages", summary="Send an answer or a command")
+async def post_message(request: Request, body: Message) -> JSONResponse:
+    intake = _intake(request)
+    token = session_token(request)
+    event = _event(body)
+    if event is None:
         raise ApiError(422, "没有收到内容。")
 
     def turn() -> dict[str, Any]:  # one trip to the worker thread for the whole turn

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from bot.channels.webchat import tickets
+from bot.engine.campaign import Campaign
 from bot.engine.flow import progress_of
 from bot.intake import Intake
 from storage import Application, review
@@ -72,6 +73,7 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
             for doc_id, title, filename in intake.document_names(app.id, today)
         ]
         view["checklist"] = intake.checklist(app.id, today).as_dict()
+        view["submit"] = submit_view(program.spec.copies, campaign)
         view["checklist_url"] = link("checklist")  # a printable page, opened in the browser
         view["checklist_pdf_url"] = link("checklist_pdf") if pdf_ok else None
         view["links_expire_in"] = tickets.TICKET_TTL_S
@@ -85,6 +87,29 @@ def state_view(intake: Intake, app: Application, today: dt.date) -> dict[str, An
         view["explanation_pdf_url"] = link("explanation_pdf") if pdf_ok else None
         view["links_expire_in"] = tickets.TICKET_TTL_S
     return view
+
+
+def submit_view(copies: int, campaign: Campaign | None) -> dict[str, Any]:
+    """What the end screen says plainly: how many copies to print, where to post them and by when, whom to
+    call, the QQ group (the checklist has the same as sentences)."""
+    out: dict[str, Any] = {"copies": copies}
+    if campaign is not None:
+        d = campaign.deadline
+        out.update(
+            {
+                "courier": campaign.courier.only,
+                "handover": campaign.courier.handover,  # handed to the unit: no courier, no waybill
+                "address": campaign.courier.address,
+                "recipient": campaign.courier.recipient,
+                "deadline": f"{d.year}年{d.month}月{d.day}日（星期{WEEKDAYS[d.weekday()]}）",
+                "institution": campaign.institution,
+                "contacts": [
+                    {"name": c.name, "phones": list(c.phones), "duty": c.duty} for c in campaign.contacts
+                ],
+                "qq_group": campaign.qq_group,
+            }
+        )
+    return out
 
 
 def review_view(intake: Intake, app: Application) -> dict[str, Any] | None:

@@ -168,7 +168,7 @@
   var uploadRow = $("upload-row");
   var hint = $("input-hint");
   var btnX = $("btn-x");
-  var toolButtons = ["btn-back", "btn-edit", "btn-review", "btn-help"].map($).filter(Boolean);
+  var toolButtons = ["btn-back", "btn-edit", "btn-review", "btn-help", "btn-download"].map($).filter(Boolean);
 
   var token = null;
   var busy = false;
@@ -179,6 +179,8 @@
   var lastActionTyped = false;
   var uploadKind = "image";
   var linksValidUntil = 0;      // download links carry tickets that expire: fetched anew after this
+  var incomingState = null;     // the state that comes with the replies being rendered
+  var justCreated = false;      // the first answer just created the application: say what the 续填码 is for
 
   // ------------------------------------------------------------ token & URL
 
@@ -199,11 +201,13 @@
   function rememberToken(value) {
     token = value;
     storage.set(TOKEN_KEY, value);
+    setAnswering();
   }
 
   function forgetToken() {
     storage.remove(TOKEN_KEY);
     token = null;
+    setAnswering();
   }
 
   /* The link to share or to open in another browser: the campaign's, never the session's (there the
@@ -325,27 +329,56 @@
     return append(box);
   }
 
+  /* A button's action; one made while a question is shown carries that question's key (C1). */
   function sendText(text, label) {
-    return function () { perform({ type: "text", text: text, label: label || text }); };
+    var key = question && question.key ? String(question.key) : null;
+    return function () { perform({ type: "text", text: text, label: label || text, key: key }); };
   }
 
-  function sendCommand(name, label) {
-    return function () { perform({ type: "command", command: name, label: label || COMMAND_LABELS[name] || name }); };
+  function sendCommand(name, label, arg) {
+    var key = question && question.key ? String(question.key) : null;
+    return function () {
+      perform({ type: "command", command: name, arg: arg || "", label: label || COMMAND_LABELS[name] || name, key: key });
+    };
   }
 
   function outcomeTitle(outcome) {
     return { ineligible: "✗ 不符合条件", warning: "⚠ 请注意", info: "ℹ 说明" }[outcome] || "说明";
   }
 
-  function findingCard(f, nested) {
+  /* Lines meant for text-only channels (the terminal): under buttons they are noise. */
+  function plain(text) {
+    return str(text).split("\n").filter(function (line) {
+      return !/^请回复编号或选项文字。?$/.test(line.trim());
+    }).join("\n");
+  }
+
+  /* One-tap fix of a finding (C3): sends {"command": "apply", "arg": rule}. */
+  function fixButton(rule, label) {
+    return choiceButton(str(label || "按建议修改"), sendCommand("apply", str(label || "按建议修改"), str(rule)), "fix");
+  }
+
+  function findingCard(f, nested, active) {
     f = f || {};
     var outcome = ["ineligible", "warning", "info"].indexOf(f.outcome) >= 0 ? f.outcome : "info";
-    return el("div", { className: "card finding " + outcome, attrs: { "data-rule": f.rule || null } }, [
+    var card = el("div", { className: "card finding " + outcome, attrs: { "data-rule": f.rule || null } }, [
       nested ? null : el("h3", { text: outcomeTitle(outcome) }),
       el("p", { className: "message", text: str(f.message) }),
       f.basis ? el("p", { className: "basis", text: "依据：" + str(f.basis) }) : null,
       f.suggest ? el("p", { className: "suggest", text: "建议：" + str(f.suggest) }) : null
     ]);
+    if (active && f.fix && f.rule && typeof f.fix === "object") {
+      var box = el("div", { className: "choices fixes", attrs: { role: "group", "aria-label": "按建议修改" } }, [
+        fixButton(f.rule, f.fix.label || ("改为「" + str(f.fix.value) + "」"))
+      ]);
+      activeControls.push(box);
+      card.appendChild(box);
+    }
+    return card;
+  }
+
+  function hasValue(v) {
+    return v !== null && v !== undefined && v !== "";
   }
 
   function renderQuestion(r, active) {
@@ -354,11 +387,16 @@
     if (d.error) bubble.appendChild(el("span", { className: "q-pending", attrs: { role: "alert" }, text: "⚠ " + str(d.error) }));
     if (d.section) bubble.appendChild(el("span", { className: "section-tag", text: str(d.section) + (d.optional ? "（选填）" : "") }));
     bubble.appendChild(el("span", { className: "q-prompt", text: str(d.prompt || r.text) }));
-    if (d.current !== null && d.current !== undefined && d.current !== "") {
+    if (hasValue(d.suggested) && d.suggested_from) {
+      bubble.appendChild(el("span", { className: "q-suggested", text: str(d.suggested_from) }));
+    }
+    if (hasValue(d.current)) {
       bubble.appendChild(el("span", { className: "q-current", text: "当前答案：" + str(d.current) }));
     }
     if (d.help) bubble.appendChild(el("span", { className: "q-help", text: "说明：" + str(d.help) }));
-    if (d.type === "image") bubble.appendChild(el("span", { className: "q-help", text: "请上传照片（JPG 或 PNG，不超过 10 MB）。" }));
+    if (d.example) bubble.appendChild(el("span", { className: "q-example", text: "例如：" + str(d.example) }));
+    if (d.unknown_ok) bubble.appendChild(el("span", { className: "q-help", text: "不清楚可以先点“不清楚”，提交前再向单位确认。" }));
+    if (d.type === "image" || d.photo) bubble.appendChild(el("span", { className: "q-help", text: "请上传照片（JPG 或 PNG，不超过 10 MB）。" }));
     if (d.type === "file") bubble.appendChild(el("span", { className: "q-help", text: "请上传文件（PDF、JPG 或 PNG，不超过 10 MB）。" }));
     append(bubble);
     if (d.progress) setProgress(d.progress, false);
@@ -367,7 +405,7 @@
     question = d;
     configureComposer(d);
     var buttons = [];
-    if (d.suggested !== null && d.suggested !== undefined && d.suggested !== "") {
+    if (hasValue(d.suggested)) {
       buttons.push(choiceButton("是（" + str(d.suggested) + "）", sendText("是", "是（" + str(d.suggested) + "）"), "suggested"));
     }
     var choices = Array.isArray(d.choices) ? d.choices.map(str) : [];
@@ -384,17 +422,20 @@
         b.setAttribute("aria-pressed", "false");
         buttons.push(b);
       });
+      var key = d.key ? String(d.key) : null;
       var ok = choiceButton("确定", function () {
         if (!picked.length) return;
         var ordered = choices.filter(function (c) { return picked.indexOf(c) >= 0; });
-        perform({ type: "text", text: ordered.join("、") });
+        perform({ type: "text", text: ordered.join("、"), key: key });
       }, "confirm");
       ok.disabled = true;
       buttons.push(ok);
     } else {
       choices.forEach(function (c) { buttons.push(choiceButton(c, sendText(c))); });
     }
-    if (d.current !== null && d.current !== undefined && d.current !== "") {
+    if (d.present) buttons.push(choiceButton("至今", sendText("至今"), "present"));
+    if (d.unknown_ok) buttons.push(choiceButton("不清楚", sendText("不清楚"), "secondary unknown"));
+    if (hasValue(d.current)) {
       buttons.push(choiceButton("保持原答案", sendCommand("keep"), "secondary"));
     }
     if (d.optional) buttons.push(choiceButton("跳过", sendCommand("skip"), "secondary"));
@@ -438,7 +479,7 @@
       card.appendChild(el("section", { className: "review-section" }, [el("h3", { text: "提示" }), list]));
     }
     if (d.final) {
-      card.appendChild(el("p", { className: "review-final", text: "无误请点“确认”生成申报表；需要更改请点“修改”。" }));
+      card.appendChild(el("p", { className: "review-final", text: "请逐项核对（包括证件号码），无误请点“确认”生成申报表；需要更改请点“修改”。" }));
     }
     append(card);
     if (active && d.final) {
@@ -452,6 +493,13 @@
     return card;
   }
 
+  function optionButtons(opts) {
+    return opts.map(function (o) {
+      var label = str(o);
+      return choiceButton(label, sendText(label), label === "结束" || label === "重新开始" ? "secondary" : "");
+    });
+  }
+
   function renderIneligible(r, active) {
     var d = r.data || {};
     var card = el("div", { className: "card ineligible", attrs: { role: "alert" } }, [el("h3", { text: "✗ 不符合申报条件" })]);
@@ -463,56 +511,104 @@
     if (active) {
       question = null;
       configureComposer(null);
+      var fixes = Array.isArray(d.fixes) ? d.fixes : [];
+      var buttons = fixes.filter(function (x) { return x && x.rule; }).map(function (x) { return fixButton(x.rule, x.label); });
       var opts = Array.isArray(d.options) && d.options.length ? d.options : ["修改", "上一步", "结束"];
-      controls(opts.map(function (o) { return choiceButton(str(o), sendText(str(o)), o === "结束" ? "secondary" : ""); }));
+      controls(buttons.concat(optionButtons(opts)));
     }
     return card;
   }
 
   function renderStopped(r, active) {
     var d = r.data || {};
-    var card = el("div", { className: "card stopped" }, [el("p", { text: r.text })]);
+    var card = el("div", { className: "card stopped" }, [el("p", { className: "pre", text: plain(r.text) })]);
     append(card);
     if (active) {
       question = null;
       configureComposer(null);
-      controls([
-        choiceButton("修改答案", sendCommand("edit", "修改")),
-        choiceButton("重新开始", sendCommand("restart"), "secondary")
-      ]);
+      if (Array.isArray(d.options) && d.options.length) {
+        controls(optionButtons(d.options));
+      } else {
+        controls([
+          choiceButton("修改答案", sendCommand("edit", "修改")),
+          choiceButton("重新开始", sendCommand("restart"), "secondary")
+        ]);
+      }
     }
     return card;
   }
 
+  /* The 修改 menu (C7): items grouped under their section with the current answer; 返回 cancels. */
   function renderEditMenu(r, active) {
     var d = r.data || {};
-    var items = d.items || [];
+    var items = Array.isArray(d.items) ? d.items : [];
     var head = (r.text || "").split("\n")[0] || "要修改哪一项？";
-    var bubble = botBubble(active ? head.replace("请回复编号：", "请点选：") : head, "edit-menu");
-    if (active) {
-      question = null;
-      configureComposer(null);
-      var buttons = items.map(function (it, i) {
-        var label = str(it.label || it.key);
-        return choiceButton(label, sendText(String(i + 1), "修改：" + label));
-      });
-      buttons.push(choiceButton("取消", sendCommand("back", "取消"), "secondary"));
-      controls(buttons, items.length > 8 ? "many" : "");
-    } else {
-      bubble.textContent = r.text || head;
+    head = head.replace("请回复编号：", "请点选：").replace(/（?请回复编号[^）]*）?/, "");
+    var card = el("div", { className: "msg bot edit-menu" }, [el("p", { className: "edit-head", text: head })]);
+    append(card);
+    if (!active) {
+      card.appendChild(el("p", { className: "pre", text: str(r.text).split("\n").slice(1).join("\n") }));
+      return card;
     }
-    return bubble;
+    question = null;
+    configureComposer(null);
+    var box = el("div", { className: "choices edit-items", attrs: { role: "group", "aria-label": "要修改的项目" } });
+    var section = null;
+    items.forEach(function (it, i) {
+      it = it || {};
+      if (it.section && it.section !== section) {
+        section = it.section;
+        box.appendChild(el("h4", { className: "edit-section", text: str(section) }));
+      }
+      var label = str(it.label || it.key);
+      var b = el("button", {
+        className: "choice edit-item",
+        attrs: { type: "button", "data-key": it.key || null },
+        on: { click: sendText(String(i + 1), "修改：" + label) }
+      }, [
+        el("span", { className: "edit-label", text: label }),
+        "value" in it ? el("span", { className: "edit-value", text: hasValue(it.value) ? str(it.value) : "（未填）" }) : null
+      ]);
+      box.appendChild(b);
+    });
+    var cancel = d.cancel ? str(d.cancel) : "返回";
+    box.appendChild(choiceButton(cancel, d.cancel ? sendText(cancel) : sendCommand("back", cancel), "secondary cancel"));
+    activeControls.push(box);
+    append(box);
+    return card;
   }
 
   function renderConfirm(r, active) {
-    var bubble = botBubble(r.text);
+    var bubble = botBubble(plain(r.text));
     if (active) {
       question = null;
       configureComposer(null);
       var opts = (r.data && r.data.options) || ["是", "否"];
-      controls(opts.map(function (o) { return choiceButton(str(o), sendText(str(o))); }));
+      controls(optionButtons(opts));
     }
     return bubble;
+  }
+
+  function renderNotice(r, active) {
+    var d = r.data || {};
+    if (d.section_intro) {
+      return append(el("div", { className: "card section-intro", attrs: { "data-section": d.section || null } }, [
+        d.section ? el("h3", { text: str(d.section) }) : null,
+        el("p", { className: "pre", text: str(r.text) })
+      ]));
+    }
+    return botBubble(plain(r.text), "notice" + (d.intro ? " intro" : ""));
+  }
+
+  /* The `documents` reply (C2): the downloads of the finished application, from the state. */
+  function renderDocuments(r) {
+    var d = r.data || {};
+    var node = el("div", { className: "msg bot documents" }, [el("p", { text: str(r.text) })]);
+    var st = incomingState || lastState || {};
+    var wanted = Array.isArray(d.documents) ? d.documents.map(str) : null;
+    var docs = (st.documents || []).filter(function (doc) { return !wanted || wanted.indexOf(str(doc.id)) >= 0; });
+    node.appendChild(downloadButtons(docs, d.checklist ? st : null));
+    return append(node);
   }
 
   function renderReply(r, active) {
@@ -523,32 +619,41 @@
       case "error": {
         var msg = d.message ? str(d.message) : str(r.text);
         var node = el("div", { className: "msg bot error", attrs: active ? { role: "alert" } : {} }, [
-          msg, d.example ? "\n例如：" + str(d.example) : null
+          el("span", { className: "err-message", text: msg }),
+          d.example ? el("span", { className: "q-example", text: "例如：" + str(d.example) }) : null
         ]);
         return append(node);
       }
-      case "finding": return append(findingCard(d));
+      case "finding": return append(findingCard(d, false, active));
       case "ineligible": return renderIneligible(r, active);
       case "review": return renderReview(r, active);
       case "edit_menu": return renderEditMenu(r, active);
       case "confirm": return renderConfirm(r, active);
-      case "help": return botBubble(r.text, "help");
+      case "help": return botBubble(plain(r.text), "help");
       case "stopped": return renderStopped(r, active);
       case "done": return botBubble(r.text, "done");
-      case "notice": return botBubble(r.text, "notice" + (d.intro ? " intro" : ""));
-      default: return botBubble(r.text || "");
+      case "notice": return renderNotice(r, active);
+      case "documents": return renderDocuments(r);
+      default: return botBubble(plain(r.text || ""));
     }
+  }
+
+  function hasOptions(r) {
+    return !!(r && r.data && Array.isArray(r.data.options) && r.data.options.length);
   }
 
   function isInteractive(r) {
     if (!r) return false;
     if (r.kind === "review") return !!(r.data && r.data.final);
+    if (hasOptions(r)) return true;
     return ["question", "ineligible", "edit_menu", "confirm", "stopped"].indexOf(r.kind) >= 0;
   }
 
-  /* Render one batch of bot replies; only the last interactive one gets buttons. */
-  function renderReplies(replies, active) {
+  /* Render one batch of bot replies; only the last interactive one gets buttons. Any reply's
+     data.options (C4) become buttons that send the option as typed text. */
+  function renderReplies(replies, active, state) {
     replies = Array.isArray(replies) ? replies : [];
+    incomingState = state && typeof state === "object" ? state : null;
     var last = -1;
     replies.forEach(function (r, i) { if (isInteractive(r)) last = i; });
     if (active) {
@@ -558,14 +663,22 @@
     var first = null;
     var interactive = null;
     replies.forEach(function (r, i) {
-      var node = renderReply(r, active && i === last);
+      var on = active && i === last;
+      // a finding's one-tap fix is offered in the turn that shows it, whatever follows it
+      var node = renderReply(r, on || (active && r.kind === "finding"));
+      if (on && hasOptions(r) && ["ineligible", "confirm", "stopped"].indexOf(r.kind) < 0) {
+        question = null;
+        configureComposer(null);
+        controls(optionButtons(r.data.options));
+      }
       if (!first) first = node;
       if (i === last) interactive = node;
     });
     if (active && last < 0) configureComposer(null);
+    if (active) updateToolbar();
+    incomingState = null;
     return { first: first, interactive: interactive };
   }
-
   /* Show the new turn: all of it when it fits, otherwise from the thing to answer (or its start). */
   function reveal(from, rendered) {
     var max = messages.scrollHeight - messages.clientHeight;
@@ -613,17 +726,73 @@
     if (code) {
       codeEl.textContent = code;
       line.hidden = false;
+      ["resume-have", "resume-copy", "resume-renew", "resume-why"].forEach(function (id) { var n = $(id); if (n) n.hidden = false; });
     }
+    if (code && justCreated) {
+      justCreated = false;
+      resumeNote(code);
+    }
+  }
+
+  /* Said once in the conversation when the application is created: the code, what it is for, a copy
+     button. */
+  function resumeNote(code) {
+    var copy = el("button", { className: "btn btn-ghost resume-note-copy", attrs: { type: "button" }, text: "复制续填码" });
+    copy.addEventListener("click", function () { copyText(code).then(function (ok) { flash(copy, ok, code); }); });
+    var note = el("div", { className: "msg bot notice resume-note", attrs: { "data-testid": "resume-note" } }, [
+      el("span", {}, [el("span", { text: "您的续填码：" }), el("strong", { className: "resume-code", text: code })]),
+      el("span", { className: "q-help", text: "换手机或下次继续时输入此码。" }),
+      copy
+    ]);
+    var firstUser = messages.querySelector(".msg.user");
+    if (firstUser && firstUser.nextSibling) messages.insertBefore(note, firstUser.nextSibling);
+    else append(note);
   }
 
   function applyState(state) {
     if (!state || typeof state !== "object") return;
+    var wasComplete = !!(lastState && lastState.status === "complete");
     lastState = state;
     if (state.links_expire_in) linksValidUntil = Date.now() + (state.links_expire_in - 120) * 1000;
     var complete = state.status === "complete";
+    if (!complete && (wasComplete || messages.querySelector("a.file-link:not(.explanation-pdf):not(.explanation-docx)"))) {
+      retireDownloads();
+    }
     if (state.progress) setProgress(state.progress, complete);
     else if (complete) setProgress({ n: 0, total: 0 }, true);
     if (state.resume_code) setResumeCode(state.resume_code);
+    if (state.status === "ineligible" || state.mode === "stopped") renderExplanation(state);
+    else removeNode(document.querySelector(".card.explanation"));
+    updateToolbar();
+  }
+
+  /* The toolbar follows the state: after completion only 下载申报表 / 查看 / 修改 (going back must never
+     reopen a submitted application); before the first answer only 帮助. */
+  function updateToolbar() {
+    var complete = !!(lastState && lastState.status === "complete");
+    var show = function (id, on) { var b = $(id); if (b) b.hidden = !on; };
+    show("btn-back", !complete);
+    show("btn-help", !complete);
+    show("btn-download", complete);
+    toolButtons.forEach(function (b) {
+      b.disabled = busy || (!token && b.id !== "btn-help");
+    });
+  }
+
+  /* 下载申报表 in the toolbar: the downloads of the end screen, with fresh links. */
+  function showDownloads() {
+    var card = document.querySelector(".card.result");
+    if (card && Date.now() < linksValidUntil) {
+      scrollToNode(card.querySelector(".docs") || card);
+      return;
+    }
+    request("GET", "/session").then(function (res) {
+      if (!res.ok || !res.data || !res.data.state) { errorBubble(errorMessage(res.status, res.data)); return; }
+      applyState(res.data.state);
+      if (res.data.state.status !== "complete") return;
+      var fresh = renderResult(res.data.state, null);
+      scrollToNode(fresh.querySelector(".docs") || fresh);
+    }, function () { errorBubble("网络连接失败，请重试。"); });
   }
 
   function resolveUrl(url) {
@@ -649,6 +818,11 @@
 
   function checklistKey() { return "shenbao:checked:" + (token || CAMPAIGN); }
 
+  /* A checklist item: {text, action, phones, copy} (an older server sent plain strings). */
+  function itemText(item) {
+    return typeof item === "object" && item !== null ? str(item.text || "") : str(item);
+  }
+
   function renderChecklist(list) {
     var saved = {};
     try { saved = JSON.parse(storage.get(checklistKey()) || "{}") || {}; } catch (e) { saved = {}; }
@@ -662,9 +836,12 @@
     }
     var counter = 0;
     (list.sections || []).forEach(function (s) {
-      var ul = el("ul");
+      // Only things the applicant does are ticked off (the item says: `action`); the rest are plain lines.
+      var ul = el("ul", { className: "" });
       (s.items || []).forEach(function (item) {
-        var text = typeof item === "string" ? item : str(item && (item.text || item.title) || item);
+        var text = itemText(item);
+        var action = typeof item === "object" && item !== null ? !!item.action : /材料|签|盖章/.test(str(s.title));
+        if (!action) { ul.appendChild(el("li", { className: "plain", text: text })); return; }
         var id = "check-" + (counter++);
         var cb = el("input", { id: id, attrs: { type: "checkbox" } });
         cb.checked = !!saved[text];
@@ -686,6 +863,88 @@
     var btn = el("button", { className: "link-btn", attrs: { type: "button" }, text: "复制" + what + "下载链接" });
     btn.addEventListener("click", function () { copyText(url).then(function (ok) { flash(btn, ok, url); }); });
     return el("div", { className: "copy-url" }, [btn, el("span", { className: "basis", text: "（1 小时内有效）" })]);
+  }
+
+  function linkButton(url, text, className, docId, download) {
+    return el("a", {
+      className: "btn " + className + " file-link",
+      attrs: { href: url, download: download === false ? null : (download || ""), "data-doc-id": docId || null, rel: "noopener", target: download === false ? "_blank" : null },
+      text: text
+    });
+  }
+
+  /* Download buttons for documents (.docx, and PDF when the server offers it) and, given a state, its
+     checklist (a page to open, and its PDF). Only keys that are present are shown. */
+  function downloadButtons(docs, checklistState) {
+    var box = el("div", { className: "docs" });
+    (docs || []).forEach(function (doc) {
+      var title = str(doc.title || doc.filename || "申报表");
+      var url = resolveUrl(doc.url);
+      var pdf = resolveUrl(doc.pdf_url);
+      if (pdf) box.appendChild(linkButton(pdf, "下载 " + title + "（PDF，可直接打印）", "btn-primary doc-download doc-pdf", doc.id, ""));
+      if (url) box.appendChild(linkButton(url, "下载 " + title + "（Word）", (pdf ? "btn-ghost" : "btn-primary") + " doc-download", doc.id, doc.filename || ""));
+      if (url && IN_APP) box.appendChild(copyRow(pdf || url, title));
+    });
+    if (checklistState) {
+      var page = resolveUrl(checklistState.checklist_url);
+      var cpdf = resolveUrl(checklistState.checklist_pdf_url);
+      if (page) box.appendChild(linkButton(page, "打开提交清单（可打印）", "btn-ghost checklist-download", null, false));
+      if (cpdf) box.appendChild(linkButton(cpdf, "下载提交清单（PDF）", "btn-ghost checklist-download checklist-pdf", null, ""));
+    }
+    return box;
+  }
+
+  function telLink(phone) {
+    var digits = str(phone).replace(/[^0-9+]/g, "");
+    return el("a", { className: "btn btn-ghost tel", attrs: { href: "tel:" + digits }, text: "☎ " + str(phone) });
+  }
+
+  /* Plain steps for after 确认: print, sign, stamp, post by the courier to the address by the date. */
+  function renderSteps(state) {
+    var sub = state.submit || {};
+    var list = state.checklist || {};
+    var section = function (re) {
+      var found = (list.sections || []).filter(function (s) { return re.test(str(s.title)); })[0];
+      return found ? (found.items || []).map(itemText) : [];
+    };
+    var ol = el("ol", { className: "steps", attrs: { "data-testid": "steps" } });
+    var copies = typeof sub.copies === "number" && sub.copies > 0 ? sub.copies : null;
+    ol.appendChild(el("li", { text: "打印申报表" + (copies ? " " + copies + " 份" : "") + "（A4 纸，用下面的按钮下载）。" }));
+    section(/签|盖章/).forEach(function (t) { ol.appendChild(el("li", { text: t })); });
+    var materials = section(/材料/);
+    if (materials.length) ol.appendChild(el("li", { text: "按下面的清单准备材料（共 " + materials.length + " 项），逐项打勾。" }));
+    if (sub.address) {
+      var how = sub.handover ? "交到：" : sub.courier ? "用" + str(sub.courier) + "快递寄到：" : "寄到或送到：";
+      ol.appendChild(el("li", {}, [
+        el("span", { text: how }),
+        el("strong", { className: "address", text: str(sub.address) + (sub.recipient ? "（收件人：" + str(sub.recipient) + "）" : "") }),
+        sub.deadline ? el("span", { text: "，请于 " + str(sub.deadline) + (sub.handover ? " 前交到。" : " 前寄到。") }) : null
+      ]));
+    }
+    if (!sub.handover) ol.appendChild(el("li", { text: "寄出后在这里发送“已寄出”加运单号，例如：已寄出 SF1234567890123" }));
+    return el("section", { className: "end-steps", attrs: { "aria-label": "接下来要做的事" } }, [el("h3", { text: "接下来要做的事" }), ol]);
+  }
+
+  /* Whom to call (tap-to-call links) and the QQ group (a copy button). */
+  function renderContacts(state) {
+    var sub = state.submit || {};
+    var contacts = Array.isArray(sub.contacts) ? sub.contacts : [];
+    var box = el("section", { className: "end-contacts", attrs: { "aria-label": "联系方式" } });
+    if (contacts.length || sub.qq_group) {
+      var c = el("div", { className: "contacts" }, [el("h4", { text: "有问题请联系" + (sub.institution ? str(sub.institution) : "") })]);
+      contacts.forEach(function (p) {
+        c.appendChild(el("p", { className: "contact-name", text: str(p.name) + (p.duty ? "（" + str(p.duty) + "）" : "") }));
+        c.appendChild(el("p", { className: "tel-row" }, (p.phones || []).map(telLink)));
+      });
+      if (sub.qq_group) {
+        var qq = str(sub.qq_group);
+        var copy = el("button", { className: "btn btn-ghost qq-copy", attrs: { type: "button" }, text: "复制群号" });
+        copy.addEventListener("click", function () { copyText(qq).then(function (ok) { flash(copy, ok, qq); }); });
+        c.appendChild(el("p", { className: "qq-row" }, [el("span", { text: "申报 QQ 群：" }), el("strong", { className: "qq", text: qq }), copy]));
+      }
+      box.appendChild(c);
+    }
+    return box;
   }
 
   /* Where the application stands with the institution (已寄出, 材料退回 with the coordinator's reason, ...):
@@ -719,7 +978,6 @@
     if (old) old.parentNode.removeChild(old);
     var card = el("div", { className: "card result", attrs: { "data-testid": "result" } }, [el("h2", { text: "✓ 填写完成，申报表已生成" })]);
     if (state && state.review) card.appendChild(reviewBox(state.review));
-    else card.appendChild(el("p", { className: "basis", text: "按清单寄出材料后，请发送“已寄出”加顺丰运单号，例如：已寄出 SF1234567890123" }));
     var rows = outcomeRows(state, doneData);
     if (rows.length) {
       var dl = el("dl");
@@ -729,34 +987,46 @@
       });
       card.appendChild(el("section", { className: "outcome", attrs: { "aria-label": "评价结果" } }, [dl]));
     }
-    var docs = el("div", { className: "docs" });
-    (state.documents || []).forEach(function (doc) {
-      var url = resolveUrl(doc.url);
-      if (!url) return;
-      var a = el("a", {
-        className: "btn btn-primary doc-download",
-        attrs: { href: url, download: doc.filename || "", "data-doc-id": doc.id || null, rel: "noopener" },
-        text: "下载 " + str(doc.title || doc.filename || "申报表") + "（Word）"
-      });
-      docs.appendChild(a);
-      if (IN_APP) docs.appendChild(copyRow(url, str(doc.title || "申报表")));
-    });
+    card.appendChild(renderSteps(state));
+    var docs = downloadButtons(state.documents || [], state);
     if (docs.childNodes.length) card.appendChild(docs);
+    card.appendChild(renderContacts(state));
+    if (state.pdf_available === false) {
+      card.appendChild(el("p", { className: "basis", text: "暂时无法生成 PDF，请下载 Word 文件打印。" }));
+    }
     if (IN_APP) {
-      card.appendChild(el("p", { className: "basis", text: "在微信/QQ 里可能无法直接下载：请点“复制下载链接”，粘贴到手机浏览器打开，或点右上角“···”选择“在浏览器打开”。" }));
+      card.appendChild(el("p", { className: "basis", text: "在微信/QQ 里下载不了时：点“复制下载链接”，粘贴到手机浏览器打开；或点右上角“···”选“在浏览器打开”。" }));
     }
     if (state.checklist) card.appendChild(renderChecklist(state.checklist));
-    var clUrl = resolveUrl(state.checklist_url);
-    if (clUrl) {
-      card.appendChild(el("p", {}, [el("a", {
-        className: "btn btn-ghost checklist-download",
-        attrs: { href: clUrl, download: "", rel: "noopener" },
-        text: "下载清单"
-      })]));
-      if (IN_APP) card.appendChild(copyRow(clUrl, "清单"));
-    }
-    card.appendChild(el("p", { className: "basis", text: "如需更改答案，点下方“修改”，改完会重新生成申报表。" }));
+    card.appendChild(el("p", { className: "basis", text: "如需更改答案，点下方“修改”，改完重新确认后会重新生成申报表。" }));
     return append(card);
+  }
+
+  /* An ineligible stop: the 书面说明 to download, when the server offers it. */
+  function renderExplanation(state) {
+    var old = document.querySelector(".card.explanation");
+    if (old) old.parentNode.removeChild(old);
+    if (!state) return null;
+    var docx = resolveUrl(state.explanation_url);
+    var pdf = resolveUrl(state.explanation_pdf_url);
+    if (!docx && !pdf) return null;
+    var box = el("div", { className: "docs" });
+    if (pdf) box.appendChild(linkButton(pdf, "下载书面说明（PDF）", "btn-primary doc-download explanation-pdf", null, ""));
+    if (docx) box.appendChild(linkButton(docx, "下载书面说明（Word）", (pdf ? "btn-ghost" : "btn-primary") + " doc-download explanation-docx", null, ""));
+    return append(el("div", { className: "card explanation", attrs: { "data-testid": "explanation" } }, [
+      el("h3", { text: "书面说明" }),
+      el("p", { className: "basis", text: "说明不符合申报条件的原因和依据，以及受理机构的联系方式。" }),
+      box
+    ]));
+  }
+
+  /* Links to documents that no longer exist (the application was reopened) are taken off the page. */
+  function retireDownloads() {
+    Array.prototype.forEach.call(messages.querySelectorAll("a.file-link"), function (a) {
+      var note = el("span", { className: "btn btn-ghost stale-link", attrs: { "aria-disabled": "true" }, text: a.textContent + "（需重新确认后生成）" });
+      a.parentNode.replaceChild(note, a);
+    });
+    Array.prototype.forEach.call(messages.querySelectorAll(".copy-url"), removeNode);
   }
 
   // ------------------------------------------------------------ composer
@@ -774,13 +1044,16 @@
     var label = $("input-label");
     if (label) label.textContent = d && d.prompt ? "回答：" + str(d.prompt) : "回答";
     btnX.hidden = type !== "cn_id_number";
-    var wantsUpload = type === "image" || type === "file";
+    var wantsUpload = type === "image" || type === "file" || !!(d && d.photo);
     uploadRow.hidden = !wantsUpload;
     uploadKind = type === "file" ? "file" : "image";
     upload.setAttribute("accept", type === "file" ? "application/pdf,image/jpeg,image/png" : "image/jpeg,image/png");
     if (type === "file") upload.removeAttribute("capture"); else upload.setAttribute("capture", "user");
     var cam = $("upload-camera");
-    if (cam) cam.hidden = type === "file";
+    if (cam) {
+      cam.hidden = type === "file";
+      cam.textContent = d && (d.photo || type === "image") ? "上传照片" : "拍照上传";
+    }
     var pick = $("upload-pick");
     if (pick) pick.textContent = type === "file" ? "选择文件上传（PDF/JPG/PNG）" : "从相册选择";
     autoGrow();
@@ -817,7 +1090,7 @@
     sendBtn.disabled = on;
     input.readOnly = on;
     root.setAttribute("aria-busy", on ? "true" : "false");
-    toolButtons.forEach(function (b) { b.disabled = on || !token; });
+    toolButtons.forEach(function (b) { b.disabled = on || (!token && b.id !== "btn-help"); });
     ["upload-camera", "upload-pick"].forEach(function (id) { var b = $(id); if (b) b.disabled = on; });
     activeControls.forEach(function (box) {
       Array.prototype.forEach.call(box.querySelectorAll("button"), function (b) {
@@ -858,14 +1131,14 @@
 
   function signature(action) {
     if (action.type === "upload") return "upload:" + action.file.name + ":" + action.file.size + ":" + action.file.lastModified;
-    if (action.type === "command") return "command:" + action.command;
+    if (action.type === "command") return "command:" + action.command + ":" + (action.arg || "");
     return "text:" + action.text;
   }
 
   function perform(action) {
     if (busy) return Promise.resolve();
-    if (!token) {
-      errorBubble("还没有连接到服务器，请刷新页面后重试。");
+    if (!token && action.type === "upload") {
+      errorBubble("请先回答上面的问题。");
       return Promise.resolve();
     }
     var sig = signature(action);
@@ -890,18 +1163,33 @@
       }, 120000);
     } else {
       var body = action.type === "command" ? { command: action.command, msg_id: action.msgId } : { text: action.text, msg_id: action.msgId };
-      req = request("POST", "/session/messages", body);
+      if (action.type === "command" && action.arg) body.arg = action.arg;
+      // The question this answers (contract C1): a stale one is refused and the current one shown again.
+      if (action.key) body.key = action.key;
+      if (token) {
+        req = request("POST", "/session/messages", body);
+      } else {
+        // The first answer creates the application (opening the page stores nothing).
+        body.campaign = CAMPAIGN;
+        req = request("POST", "/sessions", body);
+      }
     }
 
     return req.then(function (res) {
       setBusy(false);
       if (res.ok && res.data) {
         failed = null;
+        if (!token && res.data.token) {
+          rememberToken(res.data.token);
+          justCreated = true;
+        }
         bubble.classList.remove("pending");
-        var rendered = renderReplies(res.data.replies, true);
+        var rendered = renderReplies(res.data.replies, true, res.data.state);
         applyState(res.data.state);
         afterReplies(res.data.replies, res.data.state);
-        reveal(bubble, rendered);
+        var finished = (res.data.replies || []).some(function (r) { return r && r.kind === "done"; });
+        var card = finished ? document.querySelector(".card.result") : null;
+        if (card) scrollToNode(card); else reveal(bubble, rendered);
         focusAfterReply();
         return;
       }
@@ -914,7 +1202,7 @@
         bubble.appendChild(el("span", { className: "failed-note", text: "未被接受" }));
         var hasError = res.data.replies.some(function (r) { return r && r.kind === "error"; });
         if (!hasError) errorBubble(errorMessage(res.status, res.data));
-        var shown = renderReplies(res.data.replies, true);
+        var shown = renderReplies(res.data.replies, true, res.data.state);
         applyState(res.data.state);
         reveal(bubble, shown);
         focusAfterReply();
@@ -1016,7 +1304,7 @@
     autoGrow();
     updateCounter();
     filterChoices();
-    perform({ type: "text", text: text.replace(/\s+$/, ""), typed: true });
+    perform({ type: "text", text: text.replace(/\s+$/, ""), typed: true, key: question && question.key ? String(question.key) : null });
   }
 
   function onFile() {
@@ -1069,10 +1357,27 @@
     return transcript;
   }
 
+  /* After the applicant's last words, a reopened conversation (a resume, a reload) repeats what was said
+     last: keep one copy of each bot reply there, and none of those the current replies show again. */
+  function withoutRepeats(transcript, replies) {
+    var lastUser = -1;
+    transcript.forEach(function (t, i) { if (t && t.who === "user") lastUser = i; });
+    var seen = {};
+    replies.forEach(function (r) { if (r) seen[r.kind + "\u0000" + r.text] = true; });
+    var keep = transcript.slice(0, lastUser + 1);
+    transcript.slice(lastUser + 1).forEach(function (t) {
+      var sig = t ? t.kind + "\u0000" + t.text : "";
+      if (!t || seen[sig]) return;
+      seen[sig] = true;
+      keep.push(t);
+    });
+    return keep;
+  }
+
   function renderSession(data) {
     clearMessages();
     var replies = Array.isArray(data.replies) ? data.replies : [];
-    var transcript = withoutTail(Array.isArray(data.transcript) ? data.transcript : [], replies);
+    var transcript = withoutRepeats(withoutTail(Array.isArray(data.transcript) ? data.transcript : [], replies), replies);
     transcript.forEach(function (entry) {
       if (!entry) return;
       if (entry.who === "user") renderUserEntry(entry);
@@ -1081,7 +1386,7 @@
     if (transcript.length) {
       append(el("div", { className: "msg bot notice resumed", text: "已恢复上次的填写进度，可以继续。" }));
     }
-    var rendered = renderReplies(replies, true);
+    var rendered = renderReplies(replies, true, data.state);
     applyState(data.state);
     if (data.resume_code) setResumeCode(data.resume_code);
     afterReplies(replies, data.state);
@@ -1093,12 +1398,13 @@
     focusAfterReply();
   }
 
+  /* A new conversation: its opening (introduction and first question) is computed by the server and
+     stored nowhere; the application is created with the first answer (see perform). */
   function startNew() {
     setBusy(true);
-    return request("POST", "/sessions", { campaign: CAMPAIGN }).then(function (res) {
+    return request("GET", "/sessions/opening?campaign=" + encodeURIComponent(CAMPAIGN)).then(function (res) {
       setBusy(false);
-      if (res.ok && res.data && res.data.token) {
-        rememberToken(res.data.token);
+      if (res.ok && res.data && Array.isArray(res.data.replies)) {
         renderSession(res.data);
         return;
       }
@@ -1106,6 +1412,26 @@
     }, function () {
       setBusy(false);
       errorBubble("无法连接服务器，请检查网络后点“重试”。", startNew);
+    });
+  }
+
+  /* 帮助 before the first answer: answered without creating anything. */
+  function helpBeforeStart() {
+    if (busy) return;
+    userBubble("帮助");
+    setBusy(true);
+    request("GET", "/sessions/opening?command=help&campaign=" + encodeURIComponent(CAMPAIGN)).then(function (res) {
+      setBusy(false);
+      if (res.ok && res.data) {
+        var rendered = renderReplies(res.data.replies, true);
+        reveal(rendered.first, rendered);
+        focusAfterReply();
+      } else {
+        errorBubble(errorMessage(res.status, res.data));
+      }
+    }, function () {
+      setBusy(false);
+      errorBubble("网络连接失败，请重试。");
     });
   }
 
@@ -1237,6 +1563,57 @@
     });
   }
 
+  // ------------------------------------------------------------ phone layout
+
+  /* While answering, the header is one line (title, progress, a button to open the rest). */
+  function setupHeader() {
+    var toggle = $("header-toggle");
+    if (!toggle) return;
+    toggle.addEventListener("click", function () {
+      var open = !root.classList.contains("header-open");
+      root.classList.toggle("header-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      toggle.setAttribute("aria-label", open ? "收起" : "展开批次信息和续填码");
+    });
+  }
+
+  function setAnswering() {
+    root.classList.toggle("answering", !!token);
+  }
+
+  /* The question being answered stays in sight above the on-screen keyboard: the page is fitted to the
+     visual viewport (what the keyboard leaves) and the messages scrolled to the question. */
+  function keepQuestionVisible() {
+    var bubble = findLast(".msg.bot.question");
+    if (!bubble || !question) return;
+    var top = bubble.offsetTop - 6;
+    if (messages.scrollHeight - top <= messages.clientHeight) scrollToBottom();
+    else messages.scrollTop = top;
+  }
+
+  function setupKeyboard() {
+    var vv = window.visualViewport;
+    var lastHeight = 0;
+    var fit = function () {
+      var h = Math.round(vv ? vv.height : window.innerHeight);
+      root.style.height = h + "px";
+      root.style.transform = vv && vv.offsetTop ? "translateY(" + Math.round(vv.offsetTop) + "px)" : "";
+      var typing = document.activeElement === input;
+      root.classList.toggle("keyboard", typing && h < 520);
+      // the keyboard came or went while typing: bring the question back into sight
+      if (typing && h !== lastHeight) keepQuestionVisible();
+      lastHeight = h;
+    };
+    if (vv) {
+      vv.addEventListener("resize", fit);
+      vv.addEventListener("scroll", fit);
+    }
+    window.addEventListener("resize", fit);
+    input.addEventListener("focus", function () { fit(); window.setTimeout(fit, 300); });
+    input.addEventListener("blur", function () { window.setTimeout(fit, 50); });
+    fit();
+  }
+
   // ------------------------------------------------------------ in-app browser banner
 
   function setupInApp() {
@@ -1289,7 +1666,10 @@
   $("btn-edit").addEventListener("click", sendCommand("edit"));
   $("btn-review").addEventListener("click", sendCommand("review"));
   var help = $("btn-help");
-  if (help) help.addEventListener("click", sendCommand("help"));
+  var helpCommand = sendCommand("help");
+  if (help) help.addEventListener("click", function () { if (token) helpCommand(); else helpBeforeStart(); });
+  var download = $("btn-download");
+  if (download) download.addEventListener("click", showDownloads);
 
   upload.addEventListener("change", onFile);
   $("upload-camera").addEventListener("click", function () {
@@ -1316,7 +1696,7 @@
   /* A download link older than its ticket is swapped for a fresh one before it is followed. */
   messages.addEventListener("click", function (e) {
     var a = e.target && e.target.closest ? e.target.closest("a.doc-download, a.checklist-download") : null;
-    if (!a || !token || Date.now() < linksValidUntil) return;
+    if (!a || !token || Date.now() < linksValidUntil || /explanation/.test(a.className)) return;
     e.preventDefault();
     var docId = a.getAttribute("data-doc-id");
     request("GET", "/session").then(function (res) {
@@ -1327,14 +1707,20 @@
       var card = renderResult(res.data.state, null);
       if (after && after.parentNode === messages) messages.insertBefore(card, after);
       var st = res.data.state;
+      if (st.status !== "complete") return;
       var fresh = docId ? (st.documents || []).filter(function (d) { return d.id === docId; })[0] : null;
-      var url = resolveUrl(fresh ? fresh.url : st.checklist_url);
+      if (docId && !fresh) { errorBubble("这份文件已不再提供，请用上面新的下载按钮。"); return; }
+      var pdf = /\bdoc-pdf\b/.test(a.className);
+      var checklistPdf = /\bchecklist-pdf\b/.test(a.className);
+      var url = resolveUrl(fresh ? (pdf ? fresh.pdf_url : fresh.url) : checklistPdf ? st.checklist_pdf_url : st.checklist_url);
       if (url) location.href = url;
     }, function () { errorBubble("网络连接失败，请重试。"); });
   });
 
   setupResume();
   setupInApp();
+  setupHeader();
+  setupKeyboard();
   toolButtons.forEach(function (b) { b.disabled = true; });
 
   dropUrlToken();
