@@ -453,7 +453,8 @@ class Intake:
         program, campaign = self.program_for(app)
         day = today or self.clock()
         ev = evaluate(program, app.state, day, campaign)
-        return checklists.build(program, ev, day, campaign, self.registry.calendar)
+        answers = app.state.get("answers") if isinstance(app.state, dict) else None
+        return checklists.build(program, ev, day, campaign, self.registry.calendar, answers=answers)
 
     def findings(self, app: Application, today: dt.date | None = None) -> list[dict[str, Any]]:
         """What the applicant is shown: the rules' findings and duplicates among their own applications."""
