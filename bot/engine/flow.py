@@ -26,6 +26,7 @@ from bot.engine.values import (
     parse,
     parse_file,
     parse_plain_id,
+    plain,
     special,
     yes_no_word,
 )
@@ -274,7 +275,7 @@ class Step(EditCommands):
     def _parse(self, slot: Slot, info: FieldInfo, text: str) -> Any:
         word = text.strip().lower()
         suggested = self._suggested(info, slot)
-        if suggested is not None and word in YES_WORDS and not (info.choices and word.isdigit()):
+        if suggested is not None and plain(word) in YES_WORDS and not (info.choices and word.isdigit()):
             return suggested
         checked = info.check_when is None or truthy(info.check_when, self.ev.values)
         if isinstance(info.field, IdNumberField) and not checked:

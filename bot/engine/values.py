@@ -453,12 +453,21 @@ def _bound(text: str | None, today: dt.date) -> str | None:
     return today.isoformat() if text == "today" else text
 
 
+def written(iso: str) -> str:
+    """2021-07-23 → 2021年7月23日, 2021-07 → 2021年7月: dates as the engine writes them to people."""
+    parts = iso.split("-")
+    if not all(p.isdigit() for p in parts) or not 2 <= len(parts) <= 3:
+        return iso
+    return "".join(f"{int(p)}{unit}" for p, unit in zip(parts, "年月日", strict=False))
+
+
 def _check_range(value: str, low: str | None, high: str | None, today: dt.date, shown: str) -> None:
+    shown = written(shown)
     if high is not None and value > high[: len(value)]:
-        limit = "今天" if high.startswith(today.isoformat()[: len(value)]) else high
+        limit = "今天" if high.startswith(today.isoformat()[: len(value)]) else written(high[: len(value)])
         raise Invalid(f"{shown} 晚于{limit}，请核对。" if limit == "今天" else f"{shown} 不能晚于 {limit}。")
     if low is not None and value < low[: len(value)]:
-        raise Invalid(f"{shown} 不能早于 {low}。")
+        raise Invalid(f"{shown} 不能早于 {written(low[: len(value)])}。")
 
 
 def _date(f: DateField, text: str, today: dt.date) -> str:
@@ -531,7 +540,7 @@ def match_choice(options: tuple[str, ...], text: str, aliases: tuple[tuple[str, 
     named = _named(words, key)
     if named is not None:
         return named
-    raise Invalid(f"“{_short(cleaned)}”不是这一题的选项，请从下面的选项中选择。")
+    raise Invalid(f"“{_short(cleaned)}”不在可选项中，请从选项中选一个。")
 
 
 def _named(words: list[tuple[str, str]], key: str) -> str | None:

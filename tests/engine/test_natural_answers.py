@@ -329,6 +329,24 @@ def test_none_words_skip_optional_questions_in_every_field_type(small: FormProgr
     assert chat.asked() == "employer"
 
 
+def test_a_number_error_shows_one_example(small: FormProgram) -> None:
+    chat = _chat(small)
+    chat.say("一级", "是", "跳过")
+    assert chat.asked() == "count"
+    chat.say("很多")
+    error = chat.last[0]
+    assert error.kind == "error" and error.text.count("例如") == 1 and "例如：3" in error.text
+    chat.say("三个")
+    assert chat.answers["count"] == 3
+
+
+def test_a_transposed_id_digit_says_check_digit_by_digit(flagship: tuple[FormProgram, Any]) -> None:
+    program, _ = flagship
+    with pytest.raises(Invalid) as refused:
+        parse(program.fields["id_number"], "50010119900110123X", TODAY)  # 01 and 10 swapped
+    assert "逐位核对" in str(refused.value) and "最后一位" not in str(refused.value)
+
+
 def test_none_on_a_required_question_says_it_must_be_filled(small: FormProgram) -> None:
     chat = _chat(small)
     chat.say("一级", "是", "跳过", "跳过", "跳过")
