@@ -60,7 +60,9 @@ INVALID_CASES = [
         ["2023年2月30日", "不存在"],
         id="impossible-date",
     ),
-    pytest.param({"title_obtained": "2023-12"}, "title_obtained", ["2023年12月", "晚于今天"], id="future-title"),
+    pytest.param(
+        {"title_obtained": "2023-12"}, "title_obtained", ["2023年12月", "晚于今天"], id="future-title"
+    ),
     pytest.param({"work_start": "2005-06"}, "work_start", ["16周岁"], id="work-before-16"),
     pytest.param(
         {**PROMOTION, "current_skill_obtained": "2023-10-01"},
