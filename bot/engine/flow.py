@@ -19,6 +19,7 @@ from bot.engine.spec import IdNumberField
 from bot.engine.state import Session, Slot, new_state, parse_key
 from bot.engine.text import cn_date
 from bot.engine.values import (
+    UNKNOWN,
     YES_WORDS,
     Invalid,
     display,
@@ -142,7 +143,7 @@ class Step(EditCommands):
             section = f"{section} 第{slot.row + 1}条"
         current = None
         if self.s.has(slot):
-            current = display(info, self.s.get(slot))
+            current = display(info, self.s.get(slot)) if self.s.get(slot) is not None else UNKNOWN
         elif slot.key in self.s.previous:
             current = display(info, self.s.previous[slot.key])
         return r.question(

@@ -314,8 +314,21 @@ def test_unknown_ok_is_settled_marked_reviewed_and_listed(small: FormProgram) ->
     assert "提交前请向单位人事部门核实：岗位最高设置" in items
     assert "提交前请向所在单位核实：有空缺岗位" in items
     assert built["sections"][0]["title"] == "提交前需核实"
-    # answering it later clears the mark
+    # once known, it is answered through 修改 like any other answer and the mark is gone
     chat.say("修改")
+    menu = chat.last[-1]
+    assert menu.kind == "edit_menu"
+    chat.say("岗位最高设置")
+    assert chat.question().data["current"] == "待核实"
+    chat.say("二级")
+    assert chat.answers["post"] == "二级"
+    ev = evaluate(small, chat.state, TODAY)
+    items = [
+        i
+        for s in checklist.build(small, ev, TODAY, answers=chat.answers).as_dict()["sections"]
+        for i in s["items"]
+    ]
+    assert not any("岗位最高设置" in i for i in items)
 
 
 def test_none_words_skip_optional_questions_in_every_field_type(small: FormProgram) -> None:
