@@ -494,3 +494,14 @@ def test_deadline_written_without_zero_padding(flagship: tuple[FormProgram, Camp
     program, campaign = flagship
     _, replies = step(program, {}, {"type": "start"}, today=dt.date(2023, 9, 20), campaign=campaign)
     assert "2023年10月10日" in replies[0].text and "年0" not in replies[0].text
+
+
+def test_rules_reading_an_unknown_answer_wait_for_it(registry: Any) -> None:
+    program, campaign = registry.resolve("cq_gq_2021")
+    assert program.fields["unit_highest_post"].field.confirm_with == "单位人事部门"
+    answers: dict[str, Any] = {"apply_level": "高级技师", "unit_highest_post": "三级（高级工）"}
+    fired = [f.rule for f in evaluate(program, {"answers": answers}, TODAY, campaign).findings]
+    assert "above_highest_post" in fired
+    answers["unit_highest_post"] = None  # 不清楚
+    fired = [f.rule for f in evaluate(program, {"answers": answers}, TODAY, campaign).findings]
+    assert "above_highest_post" not in fired
