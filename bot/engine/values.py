@@ -260,6 +260,8 @@ def special(info: FieldInfo, raw: str, year_asked: int | None = None) -> Special
     """What an answer means before it is parsed as a value; None when it is to be parsed as typed.
     `year_asked` is the year of a year-only answer given to this same question just before."""
     f = info.field
+    if len(raw) > 400:
+        return None  # a long answer is never one of these words; the field's own checks apply
     text = arabic(halfwidth(clean_text(raw)).replace(" ", ""))
     if isinstance(f, YearMonthField) and len(text) <= 20:
         month = re.fullmatch(r"(\d{1,2})(?:月份?)?", text)
