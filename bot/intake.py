@@ -464,7 +464,8 @@ class Intake:
         program, campaign = self.program_for(app)
         day = today or self.clock()
         ev = evaluate(program, app.state, day, campaign)
-        return checklists.build(program, ev, day, campaign, self.registry.calendar)
+        answers = app.state.get("answers") if isinstance(app.state, dict) else None
+        return checklists.build(program, ev, day, campaign, self.registry.calendar, answers=answers)
 
     # -- papers to print: PDFs, the checklist page, the written explanation ---------
 

@@ -60,12 +60,14 @@ INVALID_CASES = [
         ["2023年2月30日", "不存在"],
         id="impossible-date",
     ),
-    pytest.param({"title_obtained": "2023-12"}, "title_obtained", ["2023-12", "晚于今天"], id="future-title"),
+    pytest.param(
+        {"title_obtained": "2023-12"}, "title_obtained", ["2023年12月", "晚于今天"], id="future-title"
+    ),
     pytest.param({"work_start": "2005-06"}, "work_start", ["16周岁"], id="work-before-16"),
     pytest.param(
         {**PROMOTION, "current_skill_obtained": "2023-10-01"},
         "current_skill_obtained",
-        ["2023-10-01", "晚于今天"],
+        ["2023年10月1日", "晚于今天"],
         id="future-certificate",
     ),
     pytest.param({"native_place": "渝" * 10_000}, "native_place", ["最多 30 字", "10000"], id="long-native"),
@@ -74,7 +76,7 @@ INVALID_CASES = [
     ),
     pytest.param({"name": "张三😀"}, "name", ["姓名只能包含汉字"], id="emoji-in-name"),
     pytest.param(
-        {"political_status": "火星人"}, "political_status", ["火星人", "不是可选项"], id="bad-choice"
+        {"political_status": "火星人"}, "political_status", ["火星人", "不在可选项中"], id="bad-choice"
     ),
 ]
 

@@ -7,6 +7,7 @@ plain steps: print, sign and stamp, send (or hand in), by when."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,13 @@ from bot.engine.text import fill
 from bot.engine.workdays import WorkCalendar
 
 WEEKDAYS = "一二三四五六日"
-GROUP_TITLES = {"材料": "需要准备的材料", "签章": "签字与盖章", "提交": "提交方式与期限", "提示": "注意事项"}
+GROUP_TITLES = {
+    "核实": "提交前需核实",
+    "材料": "需要准备的材料",
+    "签章": "签字与盖章",
+    "提交": "提交方式与期限",
+    "提示": "注意事项",
+}
 ORDER = tuple(GROUP_TITLES)
 
 
@@ -113,6 +120,7 @@ def build(
     today: dt.date,
     campaign: Campaign | None = None,
     calendar: WorkCalendar | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> Checklist:
     spec = program.spec
     name = ev.values.get("name") or ""
@@ -122,6 +130,8 @@ def build(
             item = compiled.item
             action = item.action if item.action is not None else item.group != "提示"
             checklist.add(item.group, fill(item.text, ev.values).strip(), action)
+    for line in to_confirm(program, answers or {}, ev):
+        checklist.add("核实", line)
     deadline: str | None = None
     if campaign is not None:
         checklist.institution = campaign.institution
@@ -146,6 +156,25 @@ def _summary(checklist: Checklist, copies: int, c: Campaign | None, deadline: st
         if deadline:
             steps.append(Step("截止", (deadline,)))
     return steps
+
+
+def to_confirm(program: FormProgram, answers: Mapping[str, Any], ev: Evaluation) -> list[str]:
+    """Answers given as 不清楚 (unknown_ok; kept as None): one line each saying whom to ask."""
+    lines: list[str] = []
+    for key in program.top_field_keys:
+        info = program.fields[key]
+        whom = info.field.confirm_with
+        if whom and key in answers and answers[key] is None and ev.applicable.get(key):
+            lines.append(f"提交前请向{whom}核实：{info.title}")
+    for gid, group in program.groups.items():
+        if not ev.applicable.get(gid):
+            continue
+        for index, row in enumerate(answers.get(gid) or [], 1):
+            for column in group.columns:
+                whom = column.field.confirm_with
+                if whom and isinstance(row, dict) and column.id in row and row[column.id] is None:
+                    lines.append(f"提交前请向{whom}核实：{group.section.title}第{index}条 {column.title}")
+    return lines
 
 
 def _campaign_items(checklist: Checklist, c: Campaign, copies: int, today: dt.date, cal: WorkCalendar) -> str:

@@ -116,7 +116,9 @@ def _evaluate(
             values[key] = [] if key in program.groups else None
     values.update(computed)
     settled = _settled(program, answers, skipped, closed, applicable)
-    findings, outcomes = _rules(program, values, settled)
+    # An answer settled as 不清楚 (unknown_ok, kept as None) counts as not given for the rules.
+    unknown = {key for key in program.top_field_keys if key in answers and answers[key] is None}
+    findings, outcomes = _rules(program, values, settled - unknown)
     values.update(outcomes)
     return Evaluation(values, applicable, settled, findings, outcomes)
 

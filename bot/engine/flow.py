@@ -17,8 +17,20 @@ from bot.engine.review import review_reply
 from bot.engine.slots import next_slot, progress
 from bot.engine.spec import IdNumberField
 from bot.engine.state import Session, Slot, new_state, parse_key
-from bot.engine.values import NO_WORDS as _NO
-from bot.engine.values import YES_WORDS, Invalid, display, parse, parse_file, parse_plain_id
+from bot.engine.text import cn_date
+from bot.engine.values import (
+    UNKNOWN,
+    YES_WORDS,
+    Invalid,
+    display,
+    must_answer,
+    parse,
+    parse_file,
+    parse_plain_id,
+    plain,
+    special,
+    yes_no_word,
+)
 
 Event = dict[str, Any]
 CONFIRM = frozenset({"确认", "提交", "确认提交", "是", "对", "好", "y", "yes", "ok"})
@@ -71,10 +83,10 @@ class Step(EditCommands):
         lines = [f"您好！这里是《{spec.title}》在线填报。"]
         if self.campaign is not None:
             c = self.campaign
-            lines.append(f"受理机构：{c.institution}；材料截止：{c.deadline:%Y年%m月%d日}。")
+            lines.append(f"受理机构：{c.institution}；材料截止：{cn_date(c.deadline)}。")
             if c.is_closed(self.today):
                 lines.append(
-                    f"注意：本批次已于 {c.deadline:%Y年%m月%d日} 截止。您仍可自查资格并填写，提交前请先与受理机构确认。"
+                    f"注意：本批次已于 {cn_date(c.deadline)} 截止。您仍可自查资格并填写，提交前请先与受理机构确认。"
                 )
         if spec.intro:
             lines.append(spec.intro.strip())
@@ -131,7 +143,7 @@ class Step(EditCommands):
             section = f"{section} 第{slot.row + 1}条"
         current = None
         if self.s.has(slot):
-            current = display(info, self.s.get(slot))
+            current = display(info, self.s.get(slot)) if self.s.get(slot) is not None else UNKNOWN
         elif slot.key in self.s.previous:
             current = display(info, self.s.previous[slot.key])
         return r.question(
@@ -216,9 +228,9 @@ class Step(EditCommands):
             self._advance()
             return
         if slot.is_more:
-            word = text.strip().lower()
-            if word in YES_WORDS or word in _NO:
-                self._more(slot, word in YES_WORDS)
+            more = yes_no_word(text)
+            if more is not None:
+                self._more(slot, more)
             else:
                 self.out.append(r.error(slot.key, "请回答“是”或“否”。", None))
                 self._advance()
@@ -226,7 +238,10 @@ class Step(EditCommands):
         info = slot.info
         assert info is not None
         try:
-            value = self._parse(slot, info, text)
+            typed = self._natural(slot, info, text)
+            if typed is None:
+                return
+            value = self._parse(slot, info, typed)
             self._check(slot, info, value)
         except Invalid as exc:
             self.out.append(r.error(slot.key, str(exc), info.field.example))
@@ -234,10 +249,34 @@ class Step(EditCommands):
             return
         self._accept(slot, value)
 
+    def _natural(self, slot: Slot, info: FieldInfo, text: str) -> str | None:
+        """不清楚, words for none and a year without its month (values.special); the text to parse, or None
+        when handled here."""
+        asked = self.s.data.pop("year_asked", None)
+        year = asked.get("year") if isinstance(asked, dict) and asked.get("key") == slot.key else None
+        found = special(info, text, year if isinstance(year, int) else None)
+        if found is None:
+            return text
+        if found.kind == "text":
+            return found.text
+        if found.kind == "year":
+            self.s.data["year_asked"] = {"key": slot.key, "year": found.year}
+            self.out.append(
+                r.notice(f"{found.year}年几月？请回复月份，例如 7", key=slot.key, year=found.year)
+            )
+            return None
+        if found.kind == "unknown" and info.field.confirm_with:
+            self._accept(slot, None)  # settled without a value: 待核实 in the review and the checklist
+            return None
+        if not info.field.required:
+            self._cmd_skip("")
+            return None
+        raise Invalid(must_answer(info, found.kind))
+
     def _parse(self, slot: Slot, info: FieldInfo, text: str) -> Any:
         word = text.strip().lower()
         suggested = self._suggested(info, slot)
-        if suggested is not None and word in YES_WORDS and not (info.choices and word.isdigit()):
+        if suggested is not None and plain(word) in YES_WORDS and not (info.choices and word.isdigit()):
             return suggested
         checked = info.check_when is None or truthy(info.check_when, self.ev.values)
         if isinstance(info.field, IdNumberField) and not checked:
@@ -261,6 +300,8 @@ class Step(EditCommands):
         self._accept(slot, value)
 
     def _check(self, slot: Slot, info: FieldInfo, value: Any) -> None:
+        if value is None:
+            return
         message = self._failed_check(slot, info, value)
         if message is not None:
             raise Invalid(message)

@@ -164,7 +164,7 @@ def check_id_number(
         return _id_fail(value, f"身份证号码前 17 位必须是数字，第 {x_pos + 1} 位是 X")
 
     y, m, d = value[6:10], value[10:12], value[12:14]
-    shown = f"{y}-{m}-{d}"
+    shown = f"{int(y)}年{int(m)}月{int(d)}日"
     try:
         birth = datetime.date(int(y), int(m), int(d))
     except ValueError:
@@ -175,7 +175,9 @@ def check_id_number(
         return _id_fail(value, f"出生日期 {shown} 晚于今天，请核对")
 
     if not converted and id_check_char(value[:17]) != value[17]:
-        return _id_fail(value, "校验位不正确，请核对最后一位")
+        return _id_fail(
+            value, "身份证号码有误（校验位不符）：可能某一位写错或两位前后颠倒，请对照证件逐位核对"
+        )
 
     gender = "男" if int(value[16]) % 2 == 1 else "女"
     return IdCheck(ok=True, value=value, error=None, birth=birth, gender=gender)
@@ -249,7 +251,11 @@ def check_uscc(raw: str) -> CheckResult:
     if not set(value[2:8]) <= _ASCII_DIGITS:
         return CheckResult(False, value, "统一社会信用代码第 3–8 位（行政区划码）必须是数字")
     if uscc_check_char(value[:17]) != value[17]:
-        return CheckResult(False, value, "校验位不正确，请核对最后一位")
+        return CheckResult(
+            False,
+            value,
+            "统一社会信用代码有误（校验位不符）：可能某一位写错或两位前后颠倒，请对照证照逐位核对",
+        )
     return CheckResult(True, value, None)
 
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.engine.campaign import Campaign
@@ -33,6 +32,7 @@ from bot.engine.spec import (
 )
 from bot.engine.summaries import compile_summaries
 from bot.engine.text import placeholders
+from bot.engine.values import alias_key
 from bot.engine.yamlsource import Path_, Source, SpecError, SpecErrors, Where, read
 
 M = TypeVar("M", bound=BaseModel)
@@ -177,7 +177,7 @@ class _Builder:
         path: Path_ = (*base, "fields", index)
         in_group = section.repeat is not None
         scope = names | {"value"} | ({"row"} if in_group else set())
-        choices = self._choices(f, path)
+        choices, aliases = self._choices(f, path)
         key = f"{section.id}.{f.id}" if in_group else f.id
         if choices is not None:
             self.choice_sets[key] = choices
@@ -192,17 +192,21 @@ class _Builder:
             derive=self._expr(f.derive, (*path, "derive"), names),
             check_when=self._expr(getattr(f, "check_when", None), (*path, "check_when"), names),
             choices=choices,
+            aliases=aliases,
         )
 
-    def _choices(self, f: AnyField, path: Path_) -> tuple[str, ...] | None:
+    def _choices(
+        self, f: AnyField, path: Path_
+    ) -> tuple[tuple[str, ...] | None, tuple[tuple[str, str], ...]]:
         if isinstance(f, YesNoField):
-            return ("是", "否")
+            return ("是", "否"), ()
         if not isinstance(f, ChoiceField | MultiChoiceField):
-            return None
+            return None, ()
+        found: dict[str, tuple[str, Where]] = {}
         if f.choices is not None:
             options = tuple(f.choices)
         else:
-            options = self._catalog(str(f.catalog), (*path, "catalog"))
+            options = self._catalog(str(f.catalog), (*path, "catalog"), found)
         if len(set(options)) != len(options):
             self._error((*path, "choices"), "选项有重复；每个选项只写一次")
         if isinstance(f, MultiChoiceField):
@@ -212,19 +216,66 @@ class _Builder:
                         (*path, "exclusive", j),
                         f"互斥选项 {name!r} 不在选项列表中；可选：{'、'.join(options)}",
                     )
-        return options
+        for option, words in f.aliases.items():
+            self._alias_set(
+                option, words, options, found, lambda *p: self.source.where((*path, "aliases", *p))
+            )
+        return options, tuple((word, option) for word, (option, _) in found.items())
 
-    def _catalog(self, name: str, path: Path_) -> tuple[str, ...]:
+    def _alias_set(
+        self,
+        option: str,
+        words: Any,
+        options: tuple[str, ...],
+        found: dict[str, tuple[str, Where]],
+        where: Any,
+    ) -> None:
+        """Add the aliases of one option; an alias naming another option, or given to two options, is an
+        error at its own line (`where(option, index)` gives it)."""
+        if option not in options:
+            self.errors.append(
+                SpecError(where(option), f"aliases 里的 {option!r} 不是选项；可选：{'、'.join(options)}")
+            )
+            return
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            self.errors.append(SpecError(where(option), f"{option} 的别名应为文字列表，例如 [别名1, 别名2]"))
+            return
+        plain = {alias_key(o): o for o in options}
+        for index, word in enumerate(words):
+            key = alias_key(word)
+            at = where(option, index)
+            other = plain.get(key)
+            if other is not None and other != option:
+                self.errors.append(SpecError(at, f"别名 {word!r}（{option}）与选项 {other!r} 相同，会选错"))
+            elif key in found and found[key][0] != option:
+                first, place = found[key]
+                self.errors.append(
+                    SpecError(at, f"别名 {word!r} 同时给了 {option!r} 和 {first!r}（{place}），会选错")
+                )
+            elif other is None:
+                found.setdefault(key, (option, at))
+
+    def _catalog(self, name: str, path: Path_, found: dict[str, tuple[str, Where]]) -> tuple[str, ...]:
         file = self.catalogs / f"{name}.yaml"
         if not file.is_file():
             known = sorted(p.stem for p in self.catalogs.glob("*.yaml"))
             self._error(path, f"找不到目录文件 {file}；已有：{', '.join(known) or '（无）'}")
             return ()
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        try:
+            source = read(file, _display(file))
+        except SpecErrors as exc:
+            self.errors.extend(exc.errors)
+            return ()
+        data = source.data
         items = data.get("items") if isinstance(data, dict) else data
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             self._error(path, f"目录文件 {file} 应为文字列表（items: [...]）")
             return ()
+        aliases = data.get("aliases") if isinstance(data, dict) else None
+        if aliases is not None and not isinstance(aliases, dict):
+            self.errors.append(SpecError(source.where(("aliases",)), "aliases 应为 选项: [别名, …] 的映射"))
+        for option, words in (aliases or {}).items():
+            self._alias_set(str(option), words, tuple(items), found, lambda *p: source.where(("aliases", *p)))
         return tuple(items)
 
     def _checks(self, checks: Iterable[Any], path: Path_, names: frozenset[str]) -> tuple[CompiledCheck, ...]:

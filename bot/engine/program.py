@@ -41,6 +41,7 @@ class FieldInfo:
     derive: Expr | None
     check_when: Expr | None
     choices: tuple[str, ...] | None
+    aliases: tuple[tuple[str, str], ...] = ()  # (normalised alias, option): other words for an option
 
     @property
     def id(self) -> str:

@@ -51,6 +51,9 @@ def question(
         lines.append("请发送照片（JPG 或 PNG）。")
     if current is not None:
         lines.append(f"当前答案：{current}（回复“保持”不修改）")
+    whom = info.field.confirm_with if info is not None else None
+    if whom:
+        lines.append(f"（不清楚可回复“不清楚”，提交前再向{whom}核实）")
     if optional:
         lines.append("（选填，可回复“跳过”）")
     kind = "boolean" if info is None or isinstance(info.field, YesNoField) else info.field.type
@@ -69,6 +72,7 @@ def question(
         "help": info.field.help if info else None,
         "example": info.field.example if info else None,
         "error": pending,
+        "unknown_ok": bool(whom),
     }
     return Reply("question", "\n".join(lines), data)
 

@@ -7,7 +7,7 @@ from typing import Any
 from bot.engine.evaluate import Evaluation
 from bot.engine.program import FormProgram
 from bot.engine.replies import Reply
-from bot.engine.values import display
+from bot.engine.values import UNKNOWN, display
 
 
 def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> list[dict[str, Any]]:
@@ -20,14 +20,19 @@ def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> li
                 continue
             group = program.groups[section.id]
             for index, row in enumerate(answers.get(section.id) or [], 1):
-                cells = [display(c, row.get(c.id)) for c in group.columns if row.get(c.id) not in (None, "")]
+                cells = [
+                    display(c, row.get(c.id)) if row.get(c.id) is not None else f"{c.title}{UNKNOWN}"
+                    for c in group.columns
+                    if row.get(c.id) != "" and c.id in row
+                ]
                 rows.append([f"第{index}条", "，".join(cells)])
         else:
             for f in section.fields:
                 if not ev.applicable.get(f.id) or f.id not in ev.settled:
                     continue
                 value = answers.get(f.id)
-                rows.append([program.fields[f.id].title, display(program.fields[f.id], value) or "（未填）"])
+                shown = UNKNOWN if value is None and f.id in answers else display(program.fields[f.id], value)
+                rows.append([program.fields[f.id].title, shown or "（未填）"])
         if rows:
             sections.append({"title": section.title, "rows": rows})
     return sections

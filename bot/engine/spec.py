@@ -34,6 +34,21 @@ class FieldBase(Strict):
     derive: str | None = None
     sensitive: bool = False
     default: str | None = None
+    unknown_ok: bool | str = False
+
+    @field_validator("unknown_ok")
+    @classmethod
+    def _whom(cls, value: bool | str) -> bool | str:
+        if isinstance(value, str) and not (0 < len(value.strip()) <= 30):
+            raise ValueError("unknown_ok 写 true，或写向谁核实（例如：单位人事部门），最多 30 字")
+        return value.strip() if isinstance(value, str) else value
+
+    @property
+    def confirm_with(self) -> str | None:
+        """Whom to ask when the applicant answered 不清楚 (unknown_ok), or None when not allowed."""
+        if self.unknown_ok is False:
+            return None
+        return self.unknown_ok if isinstance(self.unknown_ok, str) else "所在单位"
 
     @field_validator("example", "default", mode="before", json_schema_input_type=str | int | float | None)
     @classmethod
@@ -88,6 +103,7 @@ class ChoiceSource(FieldBase):
     choices: list[str] | None = None
     catalog: str | None = None
     campaign_list: str | None = None
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_source(self) -> ChoiceSource:

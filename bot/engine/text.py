@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,3 +28,8 @@ def fill(text: str, values: Mapping[str, Any]) -> str:
 
 def placeholders(text: str) -> list[str]:
     return _PLACEHOLDER.findall(text)
+
+
+def cn_date(day: dt.date) -> str:
+    """A date as the engine writes it everywhere: 2021年7月23日 (no zero padding)."""
+    return f"{day.year}年{day.month}月{day.day}日"

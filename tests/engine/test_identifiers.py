@@ -54,20 +54,20 @@ def test_domain_standard_example_born_1880() -> None:
     assert result.gender == "男"
     strict = check_id_number(number, today=TODAY, min_birth_year=1900)
     assert not strict.ok
-    assert strict.error == "出生日期 1880-01-01 早于 1900 年，请核对"
+    assert strict.error == "出生日期 1880年1月1日 早于 1900 年，请核对"
 
 
 def test_domain_wrong_check_character() -> None:
     result = check_id_number("500101199001011230", today=TODAY)
     assert not result.ok
-    assert result.error == "校验位不正确，请核对最后一位"
+    assert result.error is not None and "逐位核对" in result.error and "最后一位" not in result.error
     assert result.birth is None and result.gender is None
 
 
 def test_domain_30_february() -> None:
     result = check_id_number("500101199002301239", today=TODAY)
     assert not result.ok
-    assert result.error == "出生日期 1990-02-30 不存在"
+    assert result.error == "出生日期 1990年2月30日 不存在"
 
 
 def test_domain_17_characters() -> None:
@@ -113,7 +113,7 @@ def test_fifteen_digit_number_converted() -> None:
 def test_fifteen_digit_number_with_bad_date() -> None:
     result = check_id_number("500101900230123", today=TODAY)
     assert not result.ok
-    assert result.error == "出生日期 1990-02-30 不存在"
+    assert result.error == "出生日期 1990年2月30日 不存在"
 
 
 def test_x_inside_first_17() -> None:
@@ -132,7 +132,7 @@ def test_future_birth_date() -> None:
     body = "500101" + "20260602" + "123"
     result = check_id_number(body + id_check_char(body), today=TODAY)
     assert not result.ok
-    assert result.error == "出生日期 2026-06-02 晚于今天，请核对"
+    assert result.error == "出生日期 2026年6月2日 晚于今天，请核对"
     today_body = "500101" + "20260601" + "123"
     assert check_id_number(today_body + id_check_char(today_body), today=TODAY).ok
 
@@ -141,7 +141,7 @@ def test_birth_before_1800() -> None:
     body = "500101" + "17991231" + "123"
     result = check_id_number(body + id_check_char(body), today=TODAY)
     assert not result.ok
-    assert result.error == "出生日期 1799-12-31 早于 1800 年，请核对"
+    assert result.error == "出生日期 1799年12月31日 早于 1800 年，请核对"
 
 
 def test_no_prefix_or_address_check() -> None:
@@ -265,7 +265,7 @@ def test_domain_valid_uscc(code: str) -> None:
 def test_domain_uscc_wrong_check() -> None:
     result = check_uscc("91500115MA5U00011Y")
     assert not result.ok
-    assert result.error == "校验位不正确，请核对最后一位"
+    assert result.error is not None and "逐位核对" in result.error and "最后一位" not in result.error
 
 
 def test_domain_uscc_letter_i() -> None:
