@@ -310,7 +310,7 @@ def test_unknown_ok_is_settled_marked_reviewed_and_listed(small: FormProgram) ->
     assert rows["岗位最高设置"] == "待核实" and rows["有空缺岗位"] == "待核实"
     ev = evaluate(small, chat.state, TODAY)
     built = checklist.build(small, ev, TODAY, answers=chat.answers).as_dict()
-    items = [i for s in built["sections"] for i in s["items"]]
+    items = [i["text"] for s in built["sections"] for i in s["items"]]
     assert "提交前请向单位人事部门核实：岗位最高设置" in items
     assert "提交前请向所在单位核实：有空缺岗位" in items
     assert built["sections"][0]["title"] == "提交前需核实"
@@ -324,7 +324,7 @@ def test_unknown_ok_is_settled_marked_reviewed_and_listed(small: FormProgram) ->
     assert chat.answers["post"] == "二级"
     ev = evaluate(small, chat.state, TODAY)
     items = [
-        i
+        i["text"]
         for s in checklist.build(small, ev, TODAY, answers=chat.answers).as_dict()["sections"]
         for i in s["items"]
     ]
