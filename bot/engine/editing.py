@@ -138,7 +138,9 @@ class EditCommands:
         ]
         items.append({"key": "删除这一条", "label": "删除这一条", "value": "", "section": section})
         lines = [f"修改 {section} 的哪一项？请回复编号："]
-        lines += [f"{i}. {o['label']}" + (f"：{o['value']}" if o["value"] else "") for i, o in enumerate(items, 1)]
+        lines += [
+            f"{i}. {o['label']}" + (f"：{o['value']}" if o["value"] else "") for i, o in enumerate(items, 1)
+        ]
         lines.append(f"回复“{CANCEL}”取消。")
         self.out.append(Reply("edit_menu", "\n".join(lines), {"items": items, "cancel": CANCEL}))
 

@@ -503,7 +503,9 @@ class Step(EditCommands):
             self._repeat_current()
             return
         docs = self._documents()
-        self.out.append(Reply("documents", "申报表已生成，可随时下载。", {"documents": docs, "checklist": True}))
+        self.out.append(
+            Reply("documents", "申报表已生成，可随时下载。", {"documents": docs, "checklist": True})
+        )
 
     def _documents(self) -> list[str]:
         return [

@@ -344,9 +344,15 @@ def test_review_shows_own_values_in_full_but_coordinator_summary_masks(chat: Cha
     chat.say(*COMPLETE)
     assert "联系电话：13800138000" in chat.last[-1].text  # C8: the applicant checks their own values
     assert "138******00" not in chat.last[-1].text
-    masked = summary(chat.program, chat.answers, evaluate(chat.program, chat.state, chat.today, chat.campaign))
+    masked = summary(
+        chat.program, chat.answers, evaluate(chat.program, chat.state, chat.today, chat.campaign)
+    )
     rows = dict(row for section in masked for row in section["rows"])
-    assert rows["联系电话"] == "138******00" and "123X" in rows["证件号码"] and "19900101" not in rows["证件号码"]
+    assert (
+        rows["联系电话"] == "138******00"
+        and "123X" in rows["证件号码"]
+        and "19900101" not in rows["证件号码"]
+    )
 
 
 def test_editing_shows_the_place_of_the_question_being_changed(chat: Chat) -> None:
