@@ -106,6 +106,10 @@ def test_status_is_ineligible_as_soon_as_the_engine_stops_and_back_when_edited(c
 def test_stopped_application_edited_is_in_progress_again(chat: Chat) -> None:
     chat.say("工程技术", "否", "结束")
     assert chat.state["status"] == "ineligible"
+    chat.say("修改 是否在职在岗")
+    assert chat.state["status"] == "ineligible"  # picking the item changes nothing yet
+    chat.say("保持")
+    assert chat.state["mode"] == "stopped" and chat.state["status"] == "ineligible"
     chat.say("修改 是否在职在岗", "是")
     assert chat.state["status"] == "in_progress" and chat.state["mode"] == "asking"
 
