@@ -358,6 +358,8 @@ class Step(EditCommands):
 
     def _accept(self, slot: Slot, value: Any) -> None:
         was_editing = self.s.data.get("editing") == slot.key
+        if was_editing and self.s.has(slot) and self.s.get(slot) == value and self._back_to_finished():
+            return  # the same answer again: a finished application stays as it was
         self._changed()
         self.s.put(slot, value)
         self.s.remember(slot.key)

@@ -68,6 +68,8 @@ def test_edit_after_done_says_documents_are_regenerated_and_cancel_keeps_it_comp
     assert done.state["mode"] == "done" and done.state["status"] == "complete"
     done.say("修改 籍贯", "上一步")
     assert done.state["mode"] == "done" and done.state["status"] == "complete"
+    done.say("修改 籍贯", "重庆江北")  # the same answer again
+    assert done.state["mode"] == "done" and done.state["status"] == "complete"
     done.say("修改 籍贯", "重庆渝中")
     assert done.state["status"] == "in_progress" and done.state["mode"] == "review"
     done.say("确认")
