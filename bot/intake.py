@@ -18,7 +18,7 @@ from bot.documents.images import BadImage, check_document, reencode, sniff_image
 from bot.documents.uploads import NOT_NOW, WANTS_TEXT, file_refs, over_limits
 from bot.engine import checklist as checklists
 from bot.engine.campaign import Campaign
-from bot.engine.commands import COMMAND_WORDS, Command, parse_command
+from bot.engine.commands import COMMAND_WORDS
 from bot.engine.duplicates import check_key, duplicate_keys
 from bot.engine.evaluate import Evaluation, evaluate
 from bot.engine.expressions import truthy
@@ -29,9 +29,19 @@ from bot.engine.spec import DocumentSpec, FileField, IdNumberField, ImageField
 from bot.engine.state import Slot
 from bot.engine.text import fill
 from bot.exports import SummaryFile, export_summaries
+from bot.intake_review import (
+    CORRECTED_NOTICE,
+    command_name,
+    is_correcting,
+    loggable,
+    mark_corrected,
+    report_sent,
+    review_notice,
+    sent_command,
+)
 from bot.list_facets import changed_keys, facets
 from bot.registry import Registry
-from storage import Application, SealedFile, Store, review
+from storage import Application, SealedFile, Store
 from storage.models import Facets
 
 RENDER_CACHE = 64
@@ -125,72 +135,10 @@ class Intake:
             app = self._app(app_id)
             if msg_id is not None and app.state.get("last_msg_id") == msg_id:
                 return [Reply(**r) for r in app.state.get("last_replies") or []], app
-            sent = _sent_command(event)
+            sent = sent_command(event)
             if sent is not None and app.status == "complete":
-                return self._report_sent(app, sent.arg, event, channel, msg_id)
+                return report_sent(self.store, app, sent.arg, event, channel, msg_id)
             return self._step(app, event, channel, today or self.clock(), msg_id)
-
-    def _report_sent(
-        self, app: Application, arg: str, event: dict[str, Any], channel: str, msg_id: str | None
-    ) -> tuple[list[Reply], Application]:
-        """`已寄出 SF…` after the form was generated: the waybill number is checked for shape and the
-        application moves to 已寄出 (storage/review.py). The turn is logged like any other input."""
-        number = review.waybill(arg) if arg else None
-        current = review.shown_status(app.status, app.review_status)
-        if number is None:
-            message = (
-                "请在“已寄出”后写上顺丰运单号" if not arg.strip() else "顺丰运单号格式不对"
-            ) + "：应为 SF 加 12–15 位数字。"
-            reply = Reply("error", f"✗ {message}\n例如：{review.WAYBILL_EXAMPLE}", {
-                "key": "waybill", "message": message, "example": review.WAYBILL_EXAMPLE})  # fmt: skip
-        else:
-            try:
-                review.change(
-                    self.store,
-                    app.id,
-                    "sent",
-                    review.APPLICANT,
-                    by=review.BY_APPLICANT,
-                    waybill_number=number,
-                )
-            except review.Refused:
-                message = f"当前状态为“{review.name(current)}”，不需要再报告寄出。如有疑问请联系受理机构。"
-                reply = Reply(
-                    "error", f"✗ {message}", {"key": "waybill", "message": message, "example": None}
-                )
-            else:
-                current = "sent"
-                reply = Reply(
-                    "notice",
-                    f"✓ 已记录：材料已寄出（顺丰运单号 {number}）。受理机构收到后会更新状态，"
-                    "您重新打开本页面或发送“进度”即可查看。",
-                    {"review_status": "sent", "waybill": number},
-                )
-        shown = [reply.as_dict()]
-        state = {**app.state, "last_msg_id": msg_id, "last_replies": shown}
-        self.store.record_turn(
-            app.id,
-            channel=channel,
-            kind=str(event.get("type", "text")),
-            payload={**_loggable(event), "replies": shown},
-            accepted=False,
-            state=state,
-        )
-        moved = current if current in review.NAMES else app.review_status
-        fresh = replace(app, state=state, event_count=app.event_count + 1, review_status=moved)
-        return [reply], fresh
-
-    def _review_notice(self, app: Application) -> Reply:
-        """`进度` once the application is with the institution: its status, and the coordinator's reason."""
-        assert app.review_status is not None
-        changes = review.history(self.store, app.id)
-        lines = [f"审核状态：{review.name(app.review_status)}"]
-        last = changes[-1] if changes else None
-        if last is not None and last.actor != review.APPLICANT and last.reason:
-            lines.append(f"受理机构说明：{last.reason}")
-        if app.review_status == "returned":
-            lines.append("请发送“修改”按说明更正答案，确认后会重新生成申报表。")
-        return Reply("notice", "\n".join(lines), {"review_status": app.review_status})
 
     def _step(
         self,
@@ -222,19 +170,11 @@ class Intake:
             state["flags_shown"] = shown_before
         else:
             state.pop("flags", None)
-        # Regenerated after a return: the application moves to 已修改待复核 (the coordinator sees what changed).
-        correcting = app.review_status == "returned" and any(r.kind == "done" for r in replies)
+        correcting = is_correcting(app, replies)
         if correcting:
-            replies.append(
-                Reply(
-                    "notice",
-                    "已按退回意见重新生成申报表，状态已改为“已修改待复核”。请下载新的申报表，"
-                    "按要求重新寄出材料后发送“已寄出”加顺丰运单号。",
-                    {"review_status": "corrected"},
-                )
-            )
-        if app.review_status is not None and _command_name(event) == "status":
-            replies.insert(0, self._review_notice(app))
+            replies.append(CORRECTED_NOTICE)
+        if app.review_status is not None and command_name(event) == "status":
+            replies.insert(0, review_notice(self.store, app))
         shown = [r.as_dict() for r in replies]
         state["last_msg_id"] = msg_id
         state["last_replies"] = shown
@@ -247,7 +187,7 @@ class Intake:
             app.id,
             channel=channel,
             kind=str(event.get("type", "text")),
-            payload={**_loggable(event), "replies": shown},
+            payload={**loggable(event), "replies": shown},
             accepted=accepted,
             state=state,
             status=str(state.get("status", "in_progress")),
@@ -267,11 +207,7 @@ class Intake:
         status = str(state.get("status", "in_progress"))
         committed = replace(app, state=state, status=status, event_count=app.event_count + 1)
         if correcting:
-            try:
-                review.change(self.store, app.id, "corrected", review.APPLICANT, by=review.BY_APPLICANT)
-                committed = replace(committed, review_status="corrected")
-            except review.Refused:
-                pass  # the coordinator changed the status meanwhile: theirs stands
+            committed = mark_corrected(self.store, committed)
         if status == "complete" and (app.status != "complete" or correcting):
             self._prerender(committed, day)
         return replies, committed
@@ -288,9 +224,15 @@ class Intake:
             if said:
                 out.append({"who": "user", "kind": "text", "text": said, "data": {}})
             replies = payload.get("replies")
-            for reply in replies if isinstance(replies, list) else []:
-                if isinstance(reply, dict):  # anything else stored (by an older version) is left out
-                    out.append({"who": "bot", **reply})
+            shown = (
+                [{"who": "bot", **r} for r in replies if isinstance(r, dict)]
+                if isinstance(replies, list)
+                else []
+            )
+            # anything else stored (by an older version) is left out
+            if _is_resume(payload) and _repeats(out, shown):
+                continue  # a resume (or /start) that only said the current question again: shown once
+            out.extend(shown)
         return out
 
     def upload(
@@ -690,32 +632,23 @@ def _failed(exc: Exception) -> Future[Document]:
     return future
 
 
-def _command_name(event: dict[str, Any]) -> str | None:
-    if event.get("type") == "command":
-        return str(event.get("name", ""))
-    command = parse_command(str(event.get("text", ""))) if event.get("type") == "text" else None
-    return command.name if command is not None else None
-
-
-def _sent_command(event: dict[str, Any]) -> Command | None:
-    if event.get("type") == "command" and event.get("name") == "sent":
-        return Command("sent", str(event.get("arg", "")))
-    if event.get("type") == "text":
-        command = parse_command(str(event.get("text", "")))
-        return command if command is not None and command.name == "sent" else None
-    return None
-
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _loggable(event: dict[str, Any]) -> dict[str, Any]:
-    """What goes in the (encrypted) answer log: the input as given, files by reference only."""
-    out = {k: v for k, v in event.items() if k != "file"}
-    if isinstance(event.get("file"), dict):
-        out["file"] = {k: event["file"].get(k) for k in ("ref", "mime", "size", "name")}
-    return out
+def _is_resume(payload: dict[str, Any]) -> bool:
+    return payload.get("type") == "command" and payload.get("name") == "start"
+
+
+def _repeats(before: list[dict[str, Any]], shown: list[dict[str, Any]]) -> bool:
+    """Whether `shown` only repeats the bot's last words: the same kinds and texts end `before`."""
+    if not shown or len(before) < len(shown):
+        return False
+    tail = before[len(before) - len(shown) :]
+    return all(
+        t.get("who") == "bot" and t.get("kind") == s.get("kind") and t.get("text") == s.get("text")
+        for t, s in zip(tail, shown, strict=True)
+    )
 
 
 def _user_text(payload: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.engine.commands import parse_command
 from bot.engine.replies import Reply
 from bot.engine.sanitize import clean_input, clean_line
 from bot.intake import Intake
@@ -48,7 +49,7 @@ def run_chat(
         print("> ", end="", file=stdout, flush=True)
         line = stdin.readline()
         if not line:
-            print(f"\n已保存。用 shenbao chat --resume {app.resume_code} 继续。", file=stdout)
+            print(f"\n{resume_line(app.resume_code)}", file=stdout)
             return 0
         text = clean_input(line.rstrip("\n"))
         path = Path(text.strip().strip("'\""))
@@ -64,8 +65,16 @@ def run_chat(
             print(STORAGE_FULL, file=stdout)
             continue
         _show(replies, stdout)
-        if any(r.kind == "done" for r in replies):
+        if any(r.kind in ("done", "documents") for r in replies):
             _write_outputs(intake, app.id, out or Path("out") / app.resume_code, today, stdout)
+        command = parse_command(text)
+        if command is not None and command.name == "stop":  # 结束 / /stop: saved; the chat ends here
+            print(resume_line(app.resume_code), file=stdout)
+            return 0
+
+
+def resume_line(code: str) -> str:
+    return f"已保存。之后用 shenbao chat --resume {code} 从这里继续。"
 
 
 def _tolerant(stdin: TextIO) -> None:
@@ -89,8 +98,30 @@ def _current(intake: Intake, app_id: str) -> str | None:
 
 def _show(replies: list[Reply], stdout: TextIO) -> None:
     for reply in replies:
-        print(reply.text, file=stdout)
+        print(render(reply), file=stdout)
         print(file=stdout)
+
+
+def render(reply: Reply) -> str:
+    """One reply as terminal text: the engine's text, plus what its data offers that the text leaves out
+    (field help, one-tap fixes, the options to reply with). Every reply kind (C9) goes through here."""
+    data = reply.data
+    lines = []
+    if data.get("section_intro"):
+        lines.append(f"【{data.get('section') or ''}】")
+    lines.append(reply.text)
+    if reply.kind == "question" and data.get("help"):
+        lines.append(f"说明：{data['help']}")
+    if reply.kind == "question" and data.get("present"):
+        lines.append("仍在进行中可回复：至今")
+    for fix in data.get("fixes") or []:
+        lines.append(f"一键采用：回复 /apply {fix['rule']}（{fix['label']}）")
+    if reply.kind == "documents":
+        lines.append("（文件保存在下面列出的位置）")
+    options = [str(o) for o in data.get("options") or []]
+    if options and reply.kind not in ("confirm",):
+        lines.append("可回复：" + " / ".join(options))
+    return "\n".join(lines)
 
 
 def _write_outputs(intake: Intake, app_id: str, out: Path, today: dt.date | None, stdout: TextIO) -> None:

@@ -19,13 +19,31 @@ _WORDS: dict[str, str] = {
     "保持不变": "keep",
     "进度": "status",
     "已寄出": "sent",
+    "下载": "download",
+    "下载申报表": "download",
+    "下载文件": "download",
 }
 # "/unknown" is what any other slash command becomes: it gets a hint, never counts as an answer.
 _SLASH = frozenset(
-    {"back", "skip", "edit", "review", "restart", "help", "stop", "keep", "status", "start", "sent"}
+    {
+        "back",
+        "skip",
+        "edit",
+        "review",
+        "restart",
+        "help",
+        "stop",
+        "keep",
+        "status",
+        "start",
+        "sent",
+        "download",
+        "apply",
+    }
 )
 SENT_WORD = "已寄出"  # `已寄出 SF1234567890123`: the materials were mailed (bot/intake.py records it)
 COMMAND_WORDS: dict[str, str] = {v: k for k, v in reversed(list(_WORDS.items()))}
+COMMAND_WORDS["apply"] = "采用建议"  # `/apply <rule id>`: a button, never typed as a word
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from typing import Any
 from bot.engine.campaign import Campaign
 from bot.engine.expressions import freeze, truthy, value_of
 from bot.engine.program import FieldInfo, FormProgram, GroupInfo
-from bot.engine.text import fill
+from bot.engine.spec import Rule
+from bot.engine.text import fill, placeholders
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,23 @@ class Finding:
     message: str
     basis: str
     suggest: str | None
+    fix: tuple[str, str] | None = None  # (field id, value): the one-tap suggestion of a `fix:` rule
+
+    @property
+    def fix_label(self) -> str | None:
+        return f"改为「{self.fix[1]}」" if self.fix else None
 
     def as_dict(self) -> dict[str, Any]:
+        fix = None
+        if self.fix is not None:
+            fix = {"field": self.fix[0], "value": self.fix[1], "label": self.fix_label}
         return {
             "rule": self.rule,
             "outcome": self.outcome,
             "message": self.message,
             "basis": self.basis,
             "suggest": self.suggest,
+            "fix": fix,
         }
 
 
@@ -197,6 +207,16 @@ def _rules(
     return list(found[0]), dict(found[1])
 
 
+def _fix(rule: Rule, values: dict[str, Any]) -> tuple[str, str] | None:
+    """The filled-in `fix:` of a rule; none when a name it quotes has no value yet."""
+    if rule.fix is None:
+        return None
+    if any(values.get(name) in (None, "") for name in placeholders(rule.fix.value)):
+        return None
+    value = fill(rule.fix.value, values).strip()
+    return (rule.fix.field, value) if value else None
+
+
 def _run_rules(
     program: FormProgram, values: dict[str, Any], settled: set[str]
 ) -> tuple[list[Finding], dict[str, str]]:
@@ -216,6 +236,7 @@ def _run_rules(
                     message=fill(rule.message, values),
                     basis=program.basis_text(rule.basis),
                     suggest=fill(rule.suggest, values) if rule.suggest else None,
+                    fix=_fix(rule, values),
                 )
             )
     return findings, outcomes

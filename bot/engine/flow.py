@@ -8,7 +8,7 @@ from typing import Any
 from bot.engine import replies as r
 from bot.engine.campaign import Campaign
 from bot.engine.commands import Command, parse_command
-from bot.engine.editing import EditCommands
+from bot.engine.editing import CANCEL, EditCommands
 from bot.engine.evaluate import Evaluation, evaluate, row_value
 from bot.engine.expressions import truthy, value_of
 from bot.engine.program import FieldInfo, FormProgram
@@ -33,6 +33,13 @@ from bot.engine.values import (
 )
 
 Event = dict[str, Any]
+STALE = "这一题已经回答过了（可能在另一台设备上）。请回答当前问题："
+ANSWERING = frozenset({"skip", "keep"})  # commands that act on the question shown, like an answer
+DONE_OPTIONS = ["下载申报表", "查看", "修改"]
+STOPPED_OPTIONS = ["修改", "重新开始"]
+RESTART_CONFIRM = Reply(
+    "confirm", "确定清空全部答案、从头开始吗？回复“是”确认，“否”取消。", {"options": ["是", "否"]}
+)
 CONFIRM = frozenset({"确认", "提交", "确认提交", "是", "对", "好", "y", "yes", "ok"})
 
 
@@ -60,6 +67,10 @@ class Step(EditCommands):
             if kind in ("start", "text") and (kind == "start" or parse_command(str(event.get("text", "")))):
                 self._advance()
                 return self.s.dump(), self.out
+        if self._stale(event):
+            self.out.append(r.notice(STALE))
+            self._repeat_current()
+            return self.s.dump(), self.out
         if kind == "text":
             text = str(event.get("text", ""))
             command = parse_command(text)
@@ -75,6 +86,43 @@ class Step(EditCommands):
             self.out.append(r.notice("没有识别到内容，请发送文字回答。"))
             self._advance(repeat=True)
         return self.s.dump(), self.out
+
+    def _stale(self, event: Event) -> bool:
+        """An answer given to a question that is no longer the current one (C1: another device answered
+        it, or the page was old): the event names the question it answers in `key`."""
+        key = event.get("key")
+        if key is None or key == "":
+            return False
+        kind = event.get("type")
+        if kind == "text":
+            command = parse_command(str(event.get("text", "")))
+            if command is not None and command.name not in ANSWERING:
+                return False
+        elif kind == "command":
+            if str(event.get("name", "")) not in ANSWERING:
+                return False
+        elif kind != "file":
+            return False
+        slot = next_slot(self.program, self.s, self.ev) if self.s.mode == "asking" else None
+        return slot is None or key != slot.key
+
+    def _repeat_current(self) -> None:
+        """What the applicant is being asked now, said again."""
+        mode = self.s.mode
+        if mode == "edit_menu":
+            self.out.append(self._edit_menu_reply())
+        elif mode == "edit_row":
+            group_id, _, index = str(self.s.data.get("edit_row") or "").rpartition(".")
+            if group_id in self.program.groups and index.isdigit():
+                self._row_menu(f"{group_id}.{index}")
+            else:
+                self._cancel_edit()
+        elif mode == "confirm_restart":
+            self.out.append(RESTART_CONFIRM)
+        elif mode == "review":
+            self.out.append(review_reply(self.program, self.s.answers, self.ev, final=True))
+        else:
+            self._advance(repeat=True)
 
     # -- conversation flow -------------------------------------------------
 
@@ -103,6 +151,7 @@ class Step(EditCommands):
         blocking = self.ev.ineligible
         if blocking and not self.s.data.get("editing"):
             self.s.mode = "ineligible"
+            self.s.data["status"] = "ineligible"
             self.out.append(self._ineligible_prompt())
             return
         slot = next_slot(self.program, self.s, self.ev)
@@ -111,7 +160,21 @@ class Step(EditCommands):
             self.out.append(review_reply(self.program, self.s.answers, self.ev, final=True))
             return
         self.s.mode = "asking"
+        self._section_intro(slot)
         self.out.append(self._question(slot))
+
+    def _section_intro(self, slot: Slot) -> None:
+        """A section's `intro:` is said once, before its first question is asked."""
+        section = self.program.groups[slot.group].section if slot.group is not None else None
+        if section is None and slot.info is not None:
+            section = slot.info.section
+        if section is None or not section.intro:
+            return
+        said = list(self.s.data.get("intros") or [])
+        if section.id in said:
+            return
+        self.s.data["intros"] = [*said, section.id]
+        self.out.append(r.notice(section.intro.strip(), section_intro=True, section=section.title))
 
     def _question(self, slot: Slot) -> Reply:
         if slot.is_more:
@@ -190,21 +253,32 @@ class Step(EditCommands):
         lines.append(
             "如果是填错了，请回复“修改”更改相关答案（或“上一步”）；若确认不符合，回复“结束”获取书面说明。"
         )
-        data = {"findings": [f.as_dict() for f in self.ev.ineligible], "options": ["修改", "上一步", "结束"]}
+        fixes = [{"rule": f.rule, "label": f.fix_label} for f in self.ev.ineligible if f.fix is not None]
+        data = {
+            "findings": [f.as_dict() for f in self.ev.ineligible],
+            "fixes": fixes,
+            "options": ["修改", "上一步", "结束"],
+        }
         return Reply("ineligible", "\n".join(lines), data)
 
     def _closing_hint(self) -> Reply:
         if self.s.mode == "stopped":
             return r.notice(
-                "本次申报已结束（不符合条件）。如需更改答案，请回复“修改”；回复“重新开始”可重新填写。"
+                "本次申报已结束（不符合条件）。如需更改答案，请回复“修改”；回复“重新开始”可重新填写。",
+                options=list(STOPPED_OPTIONS),
             )
-        return r.notice("申报表已生成。回复“查看”查看填写内容，“修改”更改答案后会重新生成。")
+        return r.notice(
+            "申报表已生成。回复“下载申报表”再次获取，“查看”查看填写内容，“修改”更改答案（确认后重新生成）。",
+            options=list(DONE_OPTIONS),
+        )
 
     # -- answers ------------------------------------------------------------
 
     def _text(self, text: str) -> None:
         mode = self.s.mode
-        if mode == "edit_menu":
+        if mode in ("edit_menu", "edit_row") and text.strip() == CANCEL:
+            self._cancel_edit()
+        elif mode == "edit_menu":
             self._pick_edit(text)
         elif mode == "edit_row":
             self._pick_row_action(text)
@@ -325,6 +399,9 @@ class Step(EditCommands):
 
     def _accept(self, slot: Slot, value: Any) -> None:
         was_editing = self.s.data.get("editing") == slot.key
+        if was_editing and self.s.has(slot) and self.s.get(slot) == value and self._back_to_finished():
+            return  # the same answer again: a finished application stays as it was
+        self._changed()
         self.s.put(slot, value)
         self.s.remember(slot.key)
         self.s.data["editing"] = None
@@ -402,9 +479,7 @@ class Step(EditCommands):
         lines = ["✓ 填写完成，申报表已生成。"]
         lines += [f"{label}：{value}" for label, value in outcomes.items()]
         lines.append("请下载申报表，按提交清单准备材料。")
-        docs = [
-            d.document.id for d in self.program.documents if d.when is None or truthy(d.when, self.ev.values)
-        ]
+        docs = self._documents()
         self.out.append(
             Reply("done", "\n".join(lines), {"outcomes": dict(self.ev.outcomes), "documents": docs})
         )
@@ -423,6 +498,9 @@ class Step(EditCommands):
         self._advance(repeat=True)
 
     def _cmd_help(self, _arg: str) -> None:
+        if self.s.mode in ("done", "stopped"):
+            self._finished_help()
+            return
         lines = [
             "可用命令：",
             "上一步（/back）：回到上一题重新回答",
@@ -438,16 +516,86 @@ class Step(EditCommands):
         if slot is not None and slot.info is not None and slot.info.field.help:
             lines.append(f"本题说明：{slot.info.field.help}")
         self.out.append(Reply("help", "\n".join(lines)))
-        self._advance(repeat=True)
+        self._repeat_current()
+
+    def _finished_help(self) -> None:
+        if self.s.mode == "done":
+            lines = [
+                "申报表已生成。可用命令：",
+                "下载申报表（/download）：再次获取申报表和提交清单",
+                "查看（/review）：查看已填写的内容",
+                "修改（/edit）：更改答案，重新确认后重新生成申报表",
+                "进度（/status）：查看填写和审核进度",
+                "已寄出 SF…：寄出材料后报告顺丰运单号",
+            ]
+            options = DONE_OPTIONS
+        else:
+            lines = [
+                "本次申报已结束（不符合条件）。可用命令：",
+                "修改（/edit）：更改填错的答案后继续",
+                "查看（/review）：查看已填写的内容",
+                "重新开始（/restart）：清空后从头填写",
+            ]
+            options = STOPPED_OPTIONS
+        self.out.append(Reply("help", "\n".join(lines), {"options": list(options)}))
+
+    def _cmd_download(self, _arg: str) -> None:
+        """The finished application's documents again (C2): each channel offers or sends them."""
+        if self.s.mode != "done":
+            self.out.append(r.notice("申报表还没有生成。请先完成填写，核对后回复“确认”，即可下载申报表。"))
+            self._repeat_current()
+            return
+        docs = self._documents()
+        self.out.append(
+            Reply("documents", "申报表已生成，可随时下载。", {"documents": docs, "checklist": True})
+        )
+
+    def _documents(self) -> list[str]:
+        return [
+            d.document.id for d in self.program.documents if d.when is None or truthy(d.when, self.ev.values)
+        ]
+
+    def _cmd_apply(self, arg: str) -> None:
+        """A finding's one-tap suggestion (C3: the rule's `fix:`), taken like a typed answer."""
+        found = next((f for f in self.ev.findings if f.rule == arg.strip() and f.fix is not None), None)
+        slot = parse_key(self.program, found.fix[0]) if found is not None and found.fix else None
+        if self.s.mode == "done":
+            self.out.append(r.notice("申报表已生成。如需更改答案，请回复“修改”。"))
+            self.out.append(self._closing_hint())
+            return
+        if found is None or found.fix is None or slot is None or slot.info is None:
+            self.out.append(r.notice("这条建议已不适用。"))
+            self._repeat_current()
+            return
+        if not self.ev.applicable.get(slot.key) or self.s.mode not in ("asking", "ineligible", "review"):
+            self.out.append(r.notice("这条建议现在不能直接采用，请回复“修改”更改答案。"))
+            self._repeat_current()
+            return
+        try:
+            value = self._parse(slot, slot.info, found.fix[1])
+            self._check(slot, slot.info, value)
+        except Invalid as exc:
+            self.out.append(r.error(slot.key, str(exc), slot.info.field.example))
+            self._repeat_current()
+            return
+        self.out.append(r.notice(f"已把“{slot.info.title}”改为「{display(slot.info, value)}」。"))
+        self.s.data["editing"] = slot.key
+        self.s.mode = "asking"
+        self._accept(slot, value)
 
     def _cmd_back(self, _arg: str) -> None:
-        if self.s.mode in ("edit_menu", "edit_row", "confirm_restart"):
-            self.s.mode = "asking"
-            self._advance()
+        if self.s.mode in ("edit_menu", "edit_row"):
+            self._cancel_edit()
+            return
+        if self.s.mode == "confirm_restart":
+            self.s.mode = str(self.s.data.pop("resume_mode", "asking"))
+            self._advance(repeat=True)
             return
         if self.s.data.get("editing"):
-            self.s.data["editing"] = None
-            self._advance()
+            self._cancel_edit()
+            return
+        if self.s.mode in ("done", "stopped"):  # a finished application is never reopened by going back
+            self.out.append(self._closing_hint())
             return
         if not self.s.history:
             self.out.append(r.notice("已经是第一题了。"))
@@ -456,8 +604,7 @@ class Step(EditCommands):
         slot = parse_key(self.program, self.s.history.pop())
         if slot is not None:
             self.s.remove(slot)
-        if self.s.mode in ("done", "stopped"):
-            self.s.data["status"] = "in_progress"
+        self._changed()
         self.s.mode = "asking"
         self.ev = self._evaluate()
         self._advance()
@@ -472,6 +619,7 @@ class Step(EditCommands):
         elif slot.info is not None and slot.info.field.required:
             self.out.append(r.error(slot.key, "这一题必须填写，不能跳过。", slot.info.field.example))
         else:
+            self._changed()
             self.s.remove(slot)
             self.s.skipped.append(slot.key)
             self.s.remember(slot.key)
@@ -483,6 +631,8 @@ class Step(EditCommands):
     def _cmd_keep(self, _arg: str) -> None:
         slot = next_slot(self.program, self.s, self.ev) if self.s.mode == "asking" else None
         if slot is not None and self.s.data.get("editing") == slot.key:
+            if slot.key not in self.s.pending and self._back_to_finished():
+                return
             self.s.data["editing"] = None
             self.s.pending.pop(slot.key, None)
             self.ev = self._evaluate()
@@ -501,8 +651,15 @@ class Step(EditCommands):
 
     def _cmd_status(self, _arg: str) -> None:
         n, total = progress(self.program, self.s, self.ev)
+        if self.s.mode == "done":
+            self.out.append(r.notice(f"已完成全部 {total} 题，申报表已生成。", options=list(DONE_OPTIONS)))
+            return
+        if self.s.mode == "review":
+            self.out.append(r.notice(f"已完成全部 {total} 题，请核对后回复“确认”生成申报表。"))
+            self._repeat_current()
+            return
         self.out.append(r.notice(f"已完成 {n - 1}/{total} 题。"))
-        self._advance(repeat=True)
+        self._repeat_current()
 
     def _cmd_sent(self, _arg: str) -> None:
         """`已寄出 SF…` once the form is generated is recorded outside the engine (bot/intake.py: it changes
@@ -521,11 +678,7 @@ class Step(EditCommands):
     def _cmd_restart(self, _arg: str) -> None:
         self.s.data["resume_mode"] = self.s.mode
         self.s.mode = "confirm_restart"
-        self.out.append(
-            Reply(
-                "confirm", "确定清空全部答案、从头开始吗？回复“是”确认，“否”取消。", {"options": ["是", "否"]}
-            )
-        )
+        self.out.append(RESTART_CONFIRM)
 
     def _confirm_restart(self, text: str) -> None:
         if text.strip().lower() in YES_WORDS:
@@ -556,7 +709,8 @@ class Step(EditCommands):
             if item.suggest:
                 lines.append(f"   可考虑：{item.suggest}")
         lines.append("如对以上判断有疑问，请联系受理机构；如答案填错，回复“修改”即可更正后继续。")
-        return Reply("stopped", "\n".join(lines), {"findings": [f.as_dict() for f in self.ev.ineligible]})
+        data = {"findings": [f.as_dict() for f in self.ev.ineligible], "options": list(STOPPED_OPTIONS)}
+        return Reply("stopped", "\n".join(lines), data)
 
 
 def step(

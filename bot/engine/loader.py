@@ -113,6 +113,7 @@ class _Builder:
                     items.append(info.key)
         computed, computed_inputs = self._computed(names)
         rules = self._rules(names, computed_inputs)
+        self._fixes(fields)
         checklist = []
         for i, item in enumerate(spec.checklist):
             self._placeholders(item.text, ("checklist", i, "text"), names)
@@ -381,6 +382,8 @@ class _Builder:
                     self._error(("rules", i, "set", name), f"结果值 {name!r} 未在 outcomes: 下声明")
             for text in [rule.message or "", rule.suggest or "", *rule.set.values()]:
                 self._placeholders(text, ("rules", i), names)
+            if rule.fix is not None:
+                self._placeholders(rule.fix.value, ("rules", i, "fix", "value"), names)
             expr = self._expr(rule.when, ("rules", i, "when"), names - set(self.spec.outcomes))
             if expr is not None:
                 out.append(CompiledRule(rule, expr, self._expand(expr.names, computed)))
@@ -389,6 +392,27 @@ class _Builder:
             if ids.index(rule_id) != i:
                 self._error(("rules", i, "id"), f"规则编号 {rule_id!r} 重复")
         return out
+
+    def _fixes(self, fields: dict[str, FieldInfo]) -> None:
+        """A rule's `fix:` names a question outside repeat groups; a fixed value is one of its choices."""
+        for i, rule in enumerate(self.spec.rules):
+            if rule.fix is None:
+                continue
+            info = fields.get(rule.fix.field)
+            if info is None or info.group is not None:
+                top = [k for k, f in fields.items() if f.group is None]
+                self._error(
+                    ("rules", i, "fix", "field"),
+                    f"fix 的字段 {rule.fix.field!r} 不存在（须是重复组以外的字段）；可用：{', '.join(top)}",
+                )
+                continue
+            options = self.choice_sets.get(rule.fix.field)
+            value = rule.fix.value
+            if options and not placeholders(value) and value not in options:
+                self._error(
+                    ("rules", i, "fix", "value"),
+                    f"{rule.fix.field} 没有选项 {value!r}；{rule.fix.field} 的选项：{'、'.join(options)}",
+                )
 
     def _documents(self, names: frozenset[str]) -> list[CompiledDocument]:
         out = []

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.engine.evaluate import Finding
 from bot.engine.program import FieldInfo
-from bot.engine.spec import ImageField, MultiChoiceField, YesNoField
+from bot.engine.spec import ImageField, MultiChoiceField, YearMonthField, YesNoField
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,9 @@ def question(
         "example": info.field.example if info else None,
         "error": pending,
         "unknown_ok": bool(whom),
+        "suggested_from": suggested_from if suggested is not None else None,
+        "present": info is not None and isinstance(info.field, YearMonthField) and info.field.allow_present,
+        "photo": info is not None and isinstance(info.field, ImageField),
     }
     return Reply("question", "\n".join(lines), data)
 

@@ -5,13 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from bot.engine.evaluate import Evaluation
-from bot.engine.program import FormProgram
+from bot.engine.program import FieldInfo, FormProgram
 from bot.engine.replies import Reply
+from bot.engine.text import as_text
 from bot.engine.values import UNKNOWN, display
 
 
-def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> list[dict[str, Any]]:
-    """[{title, rows: [[label, value], ...]}] in form order: what applies and has been answered or skipped."""
+def in_full(info: FieldInfo, value: Any) -> str:
+    """An answer as its own applicant checks it: nothing masked (C8; `display` masks for other screens)."""
+    if isinstance(value, dict):
+        return "已上传" if value.get("ref") else ""
+    return as_text(value)
+
+
+def summary(
+    program: FormProgram, answers: dict[str, Any], ev: Evaluation, *, full: bool = False
+) -> list[dict[str, Any]]:
+    """[{title, rows: [[label, value], ...]}] in form order: what applies and has been answered or skipped.
+    `full`: the applicant's own review, values unmasked; otherwise ID numbers and sensitive text masked."""
+    show = in_full if full else display
     sections: list[dict[str, Any]] = []
     for section in program.spec.sections:
         rows: list[list[str]] = []
@@ -21,7 +33,7 @@ def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> li
             group = program.groups[section.id]
             for index, row in enumerate(answers.get(section.id) or [], 1):
                 cells = [
-                    display(c, row.get(c.id)) if row.get(c.id) is not None else f"{c.title}{UNKNOWN}"
+                    show(c, row.get(c.id)) if row.get(c.id) is not None else f"{c.title}{UNKNOWN}"
                     for c in group.columns
                     if row.get(c.id) != "" and c.id in row
                 ]
@@ -31,7 +43,7 @@ def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> li
                 if not ev.applicable.get(f.id) or f.id not in ev.settled:
                     continue
                 value = answers.get(f.id)
-                shown = UNKNOWN if value is None and f.id in answers else display(program.fields[f.id], value)
+                shown = UNKNOWN if value is None and f.id in answers else show(program.fields[f.id], value)
                 rows.append([program.fields[f.id].title, shown or "（未填）"])
         if rows:
             sections.append({"title": section.title, "rows": rows})
@@ -39,7 +51,7 @@ def summary(program: FormProgram, answers: dict[str, Any], ev: Evaluation) -> li
 
 
 def review_reply(program: FormProgram, answers: dict[str, Any], ev: Evaluation, *, final: bool) -> Reply:
-    sections = summary(program, answers, ev)
+    sections = summary(program, answers, ev, full=True)
     lines = ["【填写内容】"]
     for section in sections:
         lines.append(f"— {section['title']} —")

@@ -226,6 +226,13 @@ class Outcome(Strict):
     label: str
 
 
+class RuleFix(Strict):
+    """A one-tap suggestion: the answer to `field` becomes `value` (a text with `{名称}` filled in)."""
+
+    field: Ident
+    value: str = Field(min_length=1, max_length=100)
+
+
 class Rule(Strict):
     id: Ident
     when: str
@@ -233,6 +240,7 @@ class Rule(Strict):
     message: str | None = None
     basis: str
     suggest: str | None = None
+    fix: RuleFix | None = None
     set: dict[Ident, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

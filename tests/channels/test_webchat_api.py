@@ -67,8 +67,9 @@ def test_session_start_question_and_state(client: TestClient) -> None:
     body = start(client)
     assert len(body["token"]) >= 32 and len(body["resume_code"]) == 8
     kinds = [r["kind"] for r in body["replies"]]
-    assert kinds == ["notice", "question"]
-    assert body["replies"][1]["data"]["key"] == "series"
+    assert kinds == ["notice", "notice", "question"]  # the greeting, the first section's intro (C6)
+    assert body["replies"][1]["data"] == {"section_intro": True, "section": "申报资格"}
+    assert body["replies"][2]["data"]["key"] == "series"
     state = body["state"]
     assert state["progress"] == {"n": 1, "total": 35}
     assert state["campaign"]["institution"] == "重庆化工职业学院"

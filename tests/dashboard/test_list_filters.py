@@ -93,7 +93,8 @@ def test_each_filter(client: TestClient, apps: dict[str, str]) -> None:
     assert set(ids) == {apps[k] for k in ("zhang", "dup", "hostile", "ineligible", "partial")}
     assert "另有 1 份只打开过" in html
     assert listed(client, "?status=complete")[0] == [apps["zhang"]]
-    assert set(listed(client, "?status=in_progress")[0]) == set(ids) - {apps["zhang"]}
+    assert set(listed(client, "?status=in_progress")[0]) == set(ids) - {apps["zhang"], apps["ineligible"]}
+    assert listed(client, "?status=ineligible")[0] == [apps["ineligible"]]  # C10: stopped on a rule
     assert set(listed(client, "?level=二级/技师")[0]) == {apps["zhang"], apps["dup"], apps["hostile"]}
     assert listed(client, "?level=一级/高级技师")[0] == []
     assert set(listed(client, "?eligibility=ineligible")[0]) == {apps["ineligible"]}
@@ -121,7 +122,8 @@ def test_combined_filters_and_counts(client: TestClient, apps: dict[str, str]) -
     assert "共 <strong>1</strong> 份申报" in html
     _ids, everything = listed(client)
     assert re.search(r"全部 <strong>5</strong>", everything)
-    assert re.search(r"填写中 <strong>4</strong>", everything) and "有重复申报（2）" in everything
+    assert re.search(r"填写中 <strong>3</strong>", everything) and "有重复申报（2）" in everything
+    assert re.search(r"不符合条件 <strong>1</strong>", everything)
     assert "不符合（1）" in everything and "化学检验员（1）" in everything
 
 

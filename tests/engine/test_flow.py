@@ -37,7 +37,7 @@ def test_complete_flagship_conversation_reaches_review_then_done(chat: Chat) -> 
     review = chat.last[-1]
     assert review.kind == "review" and review.data["final"]
     assert "姓名：张三" in review.text
-    assert "500101********123X" in review.text  # masked on screen
+    assert "50010119900101123X" in review.text  # the applicant's own review: in full, to be checked (C8)
     assert review.data["outcomes"] == {
         "申报条件": "8号 二(一)",
         "申报等级": "二级/技师",
@@ -336,12 +336,23 @@ def test_unknown_slash_command_is_not_an_answer(chat: Chat) -> None:
     assert chat.asked() == "series"
 
 
-def test_sensitive_phone_is_masked_in_review(chat: Chat) -> None:
+def test_review_shows_own_values_in_full_but_coordinator_summary_masks(chat: Chat) -> None:
+    from bot.engine.evaluate import evaluate
+    from bot.engine.review import summary
     from tests.engine.transcript import COMPLETE
 
     chat.say(*COMPLETE)
-    assert "联系电话：138******00" in chat.last[-1].text
-    assert "13800138000" not in chat.last[-1].text
+    assert "联系电话：13800138000" in chat.last[-1].text  # C8: the applicant checks their own values
+    assert "138******00" not in chat.last[-1].text
+    masked = summary(
+        chat.program, chat.answers, evaluate(chat.program, chat.state, chat.today, chat.campaign)
+    )
+    rows = dict(row for section in masked for row in section["rows"])
+    assert (
+        rows["联系电话"] == "138******00"
+        and "123X" in rows["证件号码"]
+        and "19900101" not in rows["证件号码"]
+    )
 
 
 def test_editing_shows_the_place_of_the_question_being_changed(chat: Chat) -> None:
@@ -358,11 +369,14 @@ def test_mid_conversation_review_lists_only_what_was_answered(chat: Chat) -> Non
 
 def test_edit_from_the_menu_after_done_reopens(chat: Chat) -> None:
     chat.say(*COMPLETE, "确认", "修改")
-    labels = [i["label"] for i in chat.last[0].data["items"]]
+    assert chat.kinds() == ["notice", "edit_menu"]
+    assert "重新生成" in chat.last[0].text  # said plainly before anything changes (C4)
+    labels = [i["label"] for i in chat.last[-1].data["items"]]
     chat.say(str(labels.index("籍贯") + 1))
-    assert chat.state["status"] == "in_progress"
+    assert chat.state["status"] == "complete"  # picking an item changes nothing yet
     chat.say("重庆渝中")
     assert chat.state["mode"] == "review"
+    assert chat.state["status"] == "in_progress"  # an answer changed: confirm again to regenerate
 
 
 def test_row_check_sees_skipped_column_as_null(registry: Registry) -> None:
