@@ -96,6 +96,9 @@ def test_hostile_download_inputs_change_nothing(tmp_path: Path) -> None:
             assert all("完成" in t and "<script>" not in t and "49" not in t for t in said)
             if not handlers.ENGINE_DOWNLOADS:
                 assert len(h.store.events(app.id)) == events  # answered by the channel: nothing stored
+            else:  # the engine answers (and logs) them as inputs: nothing in the application changes
+                assert h.app_for(CHAT).state.get("answers") == app.state.get("answers")
+                events = len(h.store.events(app.id))
             user = {"id": CHAT, "is_bot": False, "first_name": "张"}
             group = {"id": -100, "type": "group", "title": "群"}
             for data in ("dl", "dl\u0000", "k:../../:1:1", "x" * 64):
