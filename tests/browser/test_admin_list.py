@@ -41,15 +41,16 @@ def test_filter_search_and_reveal(list_server: tuple[str, Path], browser: Browse
         page.goto(f"{base}/admin/campaigns/cq_hgzy_2023")
         rows = page.locator("table.apps tbody tr")
         expect(rows).to_have_count(3)
-        expect(page.locator(".status-counts")).to_contain_text("填写中 2")
+        expect(page.locator(".status-counts")).to_contain_text("填写中 1")  # opened, never answered
+        expect(page.locator(".status-counts")).to_contain_text("不符合条件 1")  # stopped on a rule
         expect(page.locator(".status-counts")).to_contain_text("已生成 1")
         page.screenshot(path=str(artifacts / f"admin-06-list-{tag}.png"), full_page=True)
 
-        page.select_option("select[name=status]", "in_progress")
+        page.select_option("select[name=status]", "ineligible")
         page.select_option("select[name=eligibility]", "ineligible")
         page.click("button:has-text('筛选')")
         expect(rows).to_have_count(1)
-        assert "status=in_progress" in page.url and "eligibility=ineligible" in page.url
+        assert "status=ineligible" in page.url and "eligibility=ineligible" in page.url
         page.screenshot(path=str(artifacts / f"admin-07-list-filtered-{tag}.png"), full_page=True)
 
         page.click("a:has-text('清除筛选和搜索')")

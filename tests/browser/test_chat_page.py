@@ -126,7 +126,7 @@ def test_complete_flagship_on_a_phone_in_wechat(
     page.screenshot(path=str(artifacts / "chat-05-done.png"), full_page=True)
 
     with page.expect_download() as info:
-        page.locator(".doc-download").first.click()
+        page.locator(".doc-download:not(.doc-pdf)").first.click()  # the Word file (the PDF comes first)
     saved = tmp_path / "application.docx"
     info.value.save_as(saved)
     document = Document(str(saved))
