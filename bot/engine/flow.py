@@ -285,7 +285,7 @@ class Step(EditCommands):
         elif mode == "confirm_restart":
             self._confirm_restart(text)
         elif mode == "review":
-            if text.strip().lower() in CONFIRM:
+            if text.strip().lower() in CONFIRM or yes_no_word(text) is True:  # 好的 / 没问题 / 确认无误
                 self._finish()
             else:
                 self.out.append(r.notice("请回复“确认”生成申报表，或回复“修改”更改答案。"))

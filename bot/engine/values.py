@@ -33,6 +33,13 @@ UNKNOWN = "待核实"  # how an answer settled as 不清楚 (unknown_ok) is show
 # The one place where the words for yes, no, none and "I don't know" live (flow.py reads them too).
 YES_WORDS = frozenset(
     {
+        # "no problem / no error" starts with a negative word but says yes: listed whole, checked first
+        "没问题",
+        "没有问题",
+        "无误",
+        "确认无误",
+        "正确无误",
+        "准确无误",
         "是",
         "是的",
         "对",

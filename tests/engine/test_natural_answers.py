@@ -18,7 +18,7 @@ from bot.engine.loader import load_form
 from bot.engine.program import FormProgram
 from bot.engine.values import Invalid, chinese_int, parse, read_number, yes_no_word
 from bot.engine.yamlsource import SpecErrors
-from tests.engine.transcript import TODAY, Chat
+from tests.engine.transcript import COMPLETE, TODAY, Chat
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ["<script>alert(1)</script>", "</w:t>", "{{ 7*7 }}", "\ud800", "\x00\x07是", "是" * 500]
@@ -505,3 +505,23 @@ def test_rules_reading_an_unknown_answer_wait_for_it(registry: Any) -> None:
     answers["unit_highest_post"] = None  # 不清楚
     fired = [f.rule for f in evaluate(program, {"answers": answers}, TODAY, campaign).findings]
     assert "above_highest_post" not in fired
+
+
+@pytest.mark.parametrize("typed", ["好的", "没问题", "确认无误", "没有问题，确认"])
+def test_the_review_is_confirmed_the_way_people_say_yes(
+    flagship: tuple[FormProgram, Any], typed: str
+) -> None:
+    program, campaign = flagship
+    chat = Chat(program, campaign)
+    chat.start()
+    chat.say(*COMPLETE)
+    assert chat.state["mode"] == "review", chat.kinds()
+    chat.say("不对")  # not a yes: nothing is generated
+    assert chat.state["mode"] == "review"
+    chat.say(typed)
+    assert chat.state["mode"] == "done" and chat.state["status"] == "complete"
+
+
+@pytest.mark.parametrize("typed", ["没问题", "没有问题", "无误", "确认无误"])
+def test_no_problem_is_yes_though_it_starts_with_a_negative_word(typed: str) -> None:
+    assert yes_no_word(typed) is True
