@@ -419,23 +419,14 @@ class TelegramChannel:
 
 
 def checklist_pdf(intake: Intake, app_id: str) -> tuple[str, bytes] | None:
-    """THE CHECKLIST-AS-PDF SWITCH (contract C11). The checklist as a PDF (file name, bytes) when Intake
-    offers `checklist_document(app_id, "pdf")` (the print path) and PDF can be made; else None, and the
-    checklist goes as text only. Blocking: call on a worker thread."""
-    make = getattr(intake, "checklist_document", None)
-    if make is None:
-        return None
+    """The checklist as a PDF (file name, bytes), or None when no PDF can be made (no LibreOffice, or it
+    failed): the checklist then goes as text only. Blocking: call on a worker thread."""
     try:
-        found = make(app_id, "pdf")
-    except Exception as exc:  # PDF unavailable (no LibreOffice) or failed: the text still goes
+        found = intake.checklist_document(app_id, "pdf")
+    except Exception as exc:  # PDF unavailable or failed: the text still goes
         log.warning("the checklist PDF could not be made: %s", type(exc).__name__)
         return None
-    if isinstance(found, bytes | bytearray):
-        return "提交清单.pdf", bytes(found)
-    data = getattr(found, "data", None)
-    if isinstance(data, bytes | bytearray) and data:
-        return str(getattr(found, "filename", None) or "提交清单.pdf"), bytes(data)
-    return None
+    return (found.filename, found.data) if found.data else None
 
 
 def _answers(text: str) -> bool:
