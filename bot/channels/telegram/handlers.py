@@ -62,12 +62,9 @@ RESUME_REFUSED = (
     "例如：/resume K7Q2M9XD 0526"
 )
 SEND_FAILED = "申报表没有发送成功（网络问题）。请点“下载申报表”再试一次。"
-NOT_FINISHED = "申报表还没有生成：请先完成填写，在核对页点“确认”后即可下载。"
-DOCUMENTS_READY = "申报表已生成，可随时下载。"
 CHECKLIST_CAPTION = "提交清单（可打印）"
 SEND_DELAYS_S = (1.0, 3.0, 9.0)  # waits before the 2nd, 3rd and 4th attempt to send a file
 # Until the engine knows the download command (C2), the channel answers it itself.
-ENGINE_DOWNLOADS = getattr(parse_command("/download"), "name", None) == "download"
 ANSWER_COMMANDS = frozenset({"skip", "keep"})  # commands acting on the question shown: they carry its key
 MODE_KINDS = frozenset({"notice", "help", "finding", "error"})  # replies that leave the question shown
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -130,9 +127,6 @@ class TelegramChannel:
         app_id = await self.run(self.chats.current, chat_id)
         if app_id is None:
             await bot.send_message(chat_id, self._no_application())
-            return
-        if not ENGINE_DOWNLOADS and (head == "download" or text.strip() in render.DOWNLOAD_WORDS):
-            await self._download(bot, chat_id, app_id, msg_id)
             return
         event: dict[str, Any] = {"type": "text", "text": text}
         if head == "cancel":
@@ -326,17 +320,9 @@ class TelegramChannel:
     # -- documents ------------------------------------------------------------------
 
     async def _download(self, bot: Bot, chat_id: int, app_id: str, msg_id: str) -> None:
-        """下载申报表, /download, or the button after a failed send: through the engine when it knows the
-        command (C2), else answered here."""
-        if ENGINE_DOWNLOADS:
-            await self._turn(bot, chat_id, app_id, {"type": "text", "text": "/download"}, msg_id)
-            return
-        app: Application | None = await self.run(self.intake.store.get, app_id)
-        if app is None or app.status != "complete":
-            await bot.send_message(chat_id, NOT_FINISHED)
-            return
-        await bot.send_message(chat_id, DOCUMENTS_READY)
-        await self._send_documents(bot, chat_id, app)
+        """The 下载申报表 button (also after a failed send): the engine's `download` command (C2), whose
+        `documents` reply sends the files again (typed 下载 / /download go the same way as any text)."""
+        await self._turn(bot, chat_id, app_id, {"type": "text", "text": "/download"}, msg_id)
 
     async def _send_documents(self, bot: Bot, chat_id: int, app: Application) -> None:
         """The filled documents and the checklist, each send retried (network errors, timeouts, "slow

@@ -95,11 +95,9 @@ def test_hostile_download_inputs_change_nothing(tmp_path: Path) -> None:
             await h.say(CHAT, "/download <script>alert(1)</script>", "/download@shenbao_test_bot {{ 7*7 }}")
             said = h.texts(CHAT)[-2:]
             assert all("完成" in t and "<script>" not in t and "49" not in t for t in said)
-            if not handlers.ENGINE_DOWNLOADS:
-                assert len(h.store.events(app.id)) == events  # answered by the channel: nothing stored
-            else:  # the engine answers (and logs) them as inputs: nothing in the application changes
-                assert h.app_for(CHAT).state.get("answers") == app.state.get("answers")
-                events = len(h.store.events(app.id))
+            # the engine answers (and logs) them as inputs: nothing in the application changes
+            assert h.app_for(CHAT).state.get("answers") == app.state.get("answers")
+            events = len(h.store.events(app.id))
             user = {"id": CHAT, "is_bot": False, "first_name": "张"}
             group = {"id": -100, "type": "group", "title": "群"}
             for data in ("dl", "dl\u0000", "k:../../:1:1", "x" * 64):
@@ -184,9 +182,8 @@ def test_the_checklist_goes_as_a_pdf_when_the_print_path_offers_one(
 
 
 def test_the_download_words_are_the_engines_once_it_knows_them() -> None:
-    """C2: the channel answers 下载 itself only while the engine does not know the command."""
+    """C2: 下载 / /download are the engine's command; the channel has no answer of its own for them."""
     from bot.engine.commands import parse_command
 
-    known = getattr(parse_command("/download"), "name", None) == "download"
-    assert handlers.ENGINE_DOWNLOADS is known
+    assert getattr(parse_command("/download"), "name", None) == "download"
     assert render.DOWNLOAD in render.DOWNLOAD_WORDS
