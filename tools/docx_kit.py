@@ -214,6 +214,29 @@ def set_row_height(row: _Row, height: Length, *, cant_split: bool = True) -> Non
             insert_before(tr_pr, OxmlElement("w:cantSplit"), ("w:trHeight", "w:tblHeader", "w:jc"))
 
 
+def repeat_header(row: _Row) -> None:
+    """Mark ``row`` as a header row: Word and LibreOffice repeat it at the top of every page the table
+    continues on. Only a table's leading rows can repeat; mark each of them."""
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:tblHeader")) is None:
+        insert_before(tr_pr, OxmlElement("w:tblHeader"), ("w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del"))
+
+
+def keep_rows_together(table: Table, first: int, last: int) -> None:
+    """Keep rows ``first..last`` on one page: each row is unsplittable and every paragraph of all but the
+    last row keeps with the next, so a label and its content (or a block of rows) never part at a break."""
+    for idx in range(first, last + 1):
+        row = table.rows[idx]
+        tr_pr = row._tr.get_or_add_trPr()
+        if tr_pr.find(qn("w:cantSplit")) is None:
+            insert_before(tr_pr, OxmlElement("w:cantSplit"), ("w:trHeight", "w:tblHeader", "w:jc"))
+        if idx == last:
+            continue
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
+
+
 def set_cell_margins(cell: _Cell, left_cm: float, right_cm: float) -> None:
     tc_pr = cell._tc.get_or_add_tcPr()
     tc_mar = OxmlElement("w:tcMar")
