@@ -219,7 +219,9 @@ def repeat_header(row: _Row) -> None:
     continues on. Only a table's leading rows can repeat; mark each of them."""
     tr_pr = row._tr.get_or_add_trPr()
     if tr_pr.find(qn("w:tblHeader")) is None:
-        insert_before(tr_pr, OxmlElement("w:tblHeader"), ("w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del"))
+        insert_before(
+            tr_pr, OxmlElement("w:tblHeader"), ("w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del")
+        )
 
 
 def keep_rows_together(table: Table, first: int, last: int) -> None:
