@@ -278,7 +278,8 @@ class SummaryColumn(Strict):
 
 class SummarySpec(Strict):
     """A coordinator's summary table (汇总表): one .xlsx for the applications collected (see docs). Either
-    an author's `template` or `columns` (a plain printed table); `columns` also make the CSV export."""
+    an author's `template` or `columns` (a plain printed table); `columns` also make the CSV export.
+    `sort_by` ranks a choice field by its choice order; `footnote` is printed below the last row."""
 
     id: Ident
     template: str | None = None
@@ -288,6 +289,7 @@ class SummarySpec(Strict):
     sheet_by: Ident | None = None
     where: str | None = None
     sort_by: list[Ident] = Field(default_factory=list)
+    footnote: str | None = Field(default=None, min_length=1, max_length=1000)
 
     @model_validator(mode="after")
     def _template_or_columns(self) -> SummarySpec:
