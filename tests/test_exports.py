@@ -222,6 +222,10 @@ def test_every_form_declares_a_summary_and_shenbao_export_writes_it_for_every_ca
         assert "1 人" in done.stdout, done.stdout
         (written,) = out.iterdir()
         workbook = load_workbook(written)
+        for sheet in workbook.worksheets[:1]:  # every summary prints one page wide, landscape
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage is True, campaign_id
+            assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.orientation == "landscape"
+            assert sheet.print_title_rows, campaign_id  # its heading row(s) on every page
         program = registry.forms[registry.campaigns[campaign_id].form]
         summary = program.summaries[0]
         if summary.summary.template is None:

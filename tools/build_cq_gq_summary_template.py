@@ -28,7 +28,7 @@ COLUMNS = [
     ("性别", None, 6, "{{ r.gender }}"),
     ("出生年月", None, 10, "{{ r.birth_month }}"),
     ("参加工\n作时间", None, 10, "{{ r.work_start }}"),
-    ("学历", None, 11, "{{ r.edu_level }}"),
+    ("学历", None, 12, "{{ r.edu_level }}"),
     ("现职业技术工种", "名称", 14, "{{ r.current_trade }}"),
     ("现职业技术工种", "等级", 8, "{{ r.current_level }}"),
     ("现职业技术工种", "获得时间", 10, "{{ r.cert_obtained }}"),
@@ -36,6 +36,7 @@ COLUMNS = [
     ("公示\n结果", None, 10, "{{ r.publicity }}"),
     ("备注", None, 30, "{{ r.summary_remarks }}"),
 ]
+HEIGHTS = {1: 18, 2: 30, 3: 18, 4: 20, 5: 18, 6: 18, 7: 24, 8: 18}  # points
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -81,7 +82,10 @@ def build(out: Path = OUT) -> Path:
         cell.alignment = CENTER
         cell.font = Font(name=SONG, size=11)
     ws.merge_cells(start_row=5, start_column=7, end_row=5, end_column=9)
-    ws.row_dimensions[7].height = 24
+    # Every row's height is set (none left to the spreadsheet to guess), so the page a row prints on can be
+    # worked out when the rows are filled in (bot/documents/xlsx.py keeps the footnote with the last rows).
+    for row, height in HEIGHTS.items():
+        ws.row_dimensions[row].height = height
     ws["A8"] = "本工种共 {{ count }} 人。"
     ws["A8"].font = Font(name=SONG, size=11)
     ws.print_title_rows = "5:6"  # the column headings on every printed page

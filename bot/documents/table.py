@@ -26,6 +26,7 @@ from bot.documents.xlsx import (
     _sheet_title,
     fit_row_height,
     header_values,
+    keep_footnote_with_rows,
     sorted_rows,
     text_width,
     write_footnote,
@@ -179,11 +180,7 @@ def _write_sheet(
     for j, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(j)].width = column.width or min(widths[j - 1], MAX_WIDTH)
     for r in range(HEADER_ROW, HEADER_ROW + len(rows) + 1):
-        fit_row_height(
-            ws, r
-        )  # long values wrap (columns are at most MAX_WIDTH wide): rows as tall as they need
-    if compiled.summary.footnote:
-        write_footnote(ws, compiled.summary.footnote, HEADER_ROW + len(rows) + 1, len(columns))
+        fit_row_height(ws, r)  # long values wrap (columns are at most MAX_WIDTH wide): rows grow to fit
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
@@ -195,6 +192,10 @@ def _write_sheet(
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if compiled.summary.footnote:
+        end = HEADER_ROW + len(rows) + 1
+        write_footnote(ws, compiled.summary.footnote, end, len(columns))
+        keep_footnote_with_rows(ws, HEADER_ROW + 1, HEADER_ROW + len(rows), end)
 
 
 def _width(text: str) -> float:

@@ -23,6 +23,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.documents.context import paper_value
@@ -91,12 +92,16 @@ def build_summary(
     for ws, title, part in sheets:
         if summary.sheet_by and part:
             ws.title = _sheet_title(title, used)
-        width, font = _table_width(ws), _footnote_font(ws)  # read from the row template before it is filled
+        # read from the row template before it is filled
+        tpl, width, font = _template_row(ws), _table_width(ws), _footnote_font(ws)
         _fill_sheet(
             ws, program, part, {**header, "sheet": title if summary.sheet_by else "", "count": len(part)}
         )
         if summary.footnote:
-            write_footnote(ws, summary.footnote, _last_row(ws) + 1, width, font=font)
+            end = _last_row(ws) + 1
+            write_footnote(ws, summary.footnote, end, width, font=font)
+            if tpl is not None:
+                keep_footnote_with_rows(ws, tpl, tpl + len(part) - 1, end)
     for ws in workbook.worksheets[len(sheets) :]:
         _fill_header(ws, {**header, "sheet": "", "count": len(ordered)}, skip_row=None)
     out = io.BytesIO()
@@ -410,6 +415,78 @@ def _merged_columns(ws: Worksheet, cell: Any) -> range | None:
                 return None
             return range(merged.min_col, merged.max_col + 1)
     return range(cell.column, cell.column + 1)
+
+
+# Paper sizes (openpyxl's paperSize codes) in points, portrait: A4, A3, letter.
+PAPER_PT = {9: (595.3, 841.9), 8: (841.9, 1190.6), 1: (612.0, 792.0)}
+PAGE_SAFETY = 0.96  # rows fill at most this share of a page's height (rounding in Excel, LibreOffice)
+
+
+def keep_footnote_with_rows(ws: Worksheet, first: int, last_data: int, end: int, keep: int = 2) -> None:
+    """Page breaks for a table that ends with a footnote, so the footnote never prints alone on a page: the
+    rows `first`…`last_data` are split into pages by their heights (the print-title rows repeated at the top
+    of each further page), and the last page holds at least the last `keep` rows with what follows them
+    (`last_data`+1 … `end`: a count, the footnote). The breaks are set for every page, from Excel's page
+    size (LibreOffice fits more on a page, so it keeps them too). Nothing is done when the template already
+    has page breaks of its own or the page size is unknown."""
+    capacity = _page_capacity(ws)
+    if capacity is None or ws.row_breaks.brk or last_data < first:
+        return
+    titles = _title_rows(ws)
+    repeated = sum(_row_height(ws, r) for r in titles)
+    used = sum(_row_height(ws, r) for r in range(1, first))
+    breaks: list[int] = []
+    start = first
+    for r in range(first, last_data + 1):
+        height = _row_height(ws, r)
+        if used + height > capacity and r > start:
+            breaks.append(r)
+            start, used = r, repeated
+        used += height
+    tail = sum(_row_height(ws, r) for r in range(last_data + 1, end + 1))
+    if used + tail > capacity:
+        moved = max(last_data - keep + 1, first + 1)
+        if moved > last_data:
+            return  # a table of one row: nothing to take along
+        if breaks and moved <= breaks[-1]:
+            breaks[-1] = moved  # the page before gives up a row or two more
+        else:
+            breaks.append(moved)
+    for row in breaks:
+        ws.row_breaks.append(Break(id=row - 1))  # a break after the row above
+
+
+def _page_capacity(ws: Worksheet) -> float | None:
+    """The height, in points of the sheet's rows, that one printed page holds (None: unknown paper)."""
+    setup = ws.page_setup
+    paper = PAPER_PT.get(int(setup.paperSize or 9))
+    if paper is None:
+        return None
+    width, height = paper if setup.orientation != "landscape" else (paper[1], paper[0])
+    margins = ws.page_margins
+    body_w = width - (margins.left + margins.right) * 72
+    body_h = height - (margins.top + margins.bottom) * 72
+    scale = 1.0
+    fit = ws.sheet_properties.pageSetUpPr
+    if fit is not None and fit.fitToPage and setup.fitToWidth:
+        columns = range(1, int(ws.max_column) + 1)
+        table = sum(_column_width(ws, c) * 7 + 5 for c in columns) * 0.75  # Excel: px per character
+        scale = min(1.0, body_w * int(setup.fitToWidth) / table) if table else 1.0
+    elif setup.scale:
+        scale = int(setup.scale) / 100
+    return float(body_h / scale * PAGE_SAFETY)
+
+
+def _title_rows(ws: Worksheet) -> range:
+    titles = ws.print_title_rows
+    if not titles:
+        return range(0)
+    first, _, last = titles.replace("$", "").partition(":")
+    return range(int(first), int(last or first) + 1)
+
+
+def _row_height(ws: Worksheet, row: int) -> float:
+    return float(ws.row_dimensions[row].height or DEFAULT_ROW_HEIGHT)
 
 
 def text_lines(text: str, width: float, size: float = 11.0) -> int:

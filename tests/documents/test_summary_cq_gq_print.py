@@ -128,3 +128,36 @@ def test_the_gq_summary_prints_one_page_wide_in_level_order_with_the_official_fo
              str(ARTIFACTS / "summary-cq-gq")],
             check=True, timeout=60,
         )  # fmt: skip
+
+
+def test_the_footnote_never_prints_alone_on_a_page() -> None:
+    """For every number of rows the sheet's page breaks leave at least one row above the count and the
+    footnote on the last page, and no page holds more than it can (from the row heights the sheet stores)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.documents.xlsx import _page_capacity, _row_height
+
+    registry = Registry.load(ROOT / "forms", ROOT / "doc_templates")
+    program, campaign = registry.resolve("cq_gq_2021")
+    for n in range(1, 61):
+        data = summary_xlsx(
+            registry,
+            program,
+            program.summaries[0],
+            [person(i) for i in range(n)],
+            campaign,
+            dt.date(2021, 7, 1),
+        )
+        ws = load_workbook(io.BytesIO(data)).worksheets[0]
+        footnote = next(c.row for c in ws["A"] if str(c.value or "").startswith("备注：1."))
+        last_data = footnote - 2  # the count row, then the footnote
+        starts = [1] + [b.id + 1 for b in ws.row_breaks.brk]
+        assert starts == sorted(starts) and starts[-1] <= last_data, (n, starts)
+        capacity = _page_capacity(ws)
+        assert capacity is not None
+        for i, start in enumerate(starts):
+            end = starts[i + 1] - 1 if i + 1 < len(starts) else footnote
+            titles = 0.0 if i == 0 else sum(_row_height(ws, r) for r in (5, 6))
+            assert titles + sum(_row_height(ws, r) for r in range(start, end + 1)) <= capacity, (n, i)
