@@ -180,7 +180,9 @@ def _write_sheet(
     for j, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(j)].width = column.width or min(widths[j - 1], MAX_WIDTH)
     for r in range(HEADER_ROW, HEADER_ROW + len(rows) + 1):
-        fit_row_height(ws, r)  # long values wrap (columns are at most MAX_WIDTH wide): rows grow to fit
+        fit_row_height(
+            ws, r, len(columns)
+        )  # long values wrap (columns are at most MAX_WIDTH wide): rows grow to fit
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"

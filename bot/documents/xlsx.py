@@ -227,6 +227,7 @@ def _fill_sheet(ws: Worksheet, program: FormProgram, rows: list[Row], header: di
     template = [(c.column, c.value, copy(c._style)) for c in cells]
     height = ws.row_dimensions[tpl].height
     merges = [r.coord for r in ws.merged_cells.ranges if r.min_row == r.max_row == tpl]
+    last = max(column for column, _, _ in template)
     _make_room(ws, tpl, len(rows))
     for i, row in enumerate(rows):
         number = tpl + i
@@ -240,7 +241,7 @@ def _fill_sheet(ws: Worksheet, program: FormProgram, rows: list[Row], header: di
             for coord in merges:
                 min_col, _, max_col, _ = range_boundaries(coord)
                 ws.merge_cells(start_row=number, start_column=min_col, end_row=number, end_column=max_col)
-        fit_row_height(ws, number)
+        fit_row_height(ws, number, last)
 
 
 def _is_merge_start(ws: Worksheet, cell: Any) -> bool:
@@ -384,23 +385,25 @@ def write_footnote(ws: Worksheet, text: str, row: int, columns: int, font: Font 
         cell.font = font
     if columns > 1:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
-    fit_row_height(ws, row)
+    fit_row_height(ws, row, columns)
     if ws.print_area:
         ws.print_area = [_to_row(_local_range(r), row) for r in ws.print_area.split(",")]
 
 
-def fit_row_height(ws: Worksheet, row: int) -> None:
-    """Make a row tall enough for the wrapped text of its cells (a merged cell counts its columns' width):
-    spreadsheets keep a row's stored height when printing, so text that wraps to more lines than it holds
-    is cut off. Never makes a row lower than it is."""
+def fit_row_height(ws: Worksheet, row: int, columns: int | None = None) -> None:
+    """Make a row tall enough for the wrapped text of its cells (the first `columns`, default all; a merged
+    cell counts its columns' width): spreadsheets keep a row's stored height when printing, so text that
+    wraps to more lines than it holds is cut off. Never makes a row lower than it is."""
     needed = 0.0
-    for cell in ws[row]:
+    merged = [m for m in ws.merged_cells.ranges if m.min_row <= row <= m.max_row]
+    last = columns or ws.max_column  # (max_column reads every cell: give `columns` in a loop over rows)
+    for (cell,) in ws.iter_cols(min_col=1, max_col=last, min_row=row, max_row=row):
         if not isinstance(cell.value, str) or not cell.value or not cell.alignment.wrap_text:
             continue
-        columns = _merged_columns(ws, cell)
-        if columns is None:
+        spanned = _merged_columns(merged, cell)
+        if spanned is None:
             continue  # inside a merged cell: its first cell holds the text
-        width = sum(_column_width(ws, c) for c in columns)
+        width = sum(_column_width(ws, c) for c in spanned)
         size = float(cell.font.sz or 11)
         needed = max(needed, text_lines(cell.value, width, size) * size * LINE_PT + 4)
     current = ws.row_dimensions[row].height or DEFAULT_ROW_HEIGHT
@@ -408,12 +411,13 @@ def fit_row_height(ws: Worksheet, row: int) -> None:
         ws.row_dimensions[row].height = round(needed, 1)
 
 
-def _merged_columns(ws: Worksheet, cell: Any) -> range | None:
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row <= cell.row <= merged.max_row and merged.min_col <= cell.column <= merged.max_col:
-            if merged.min_row != cell.row or merged.min_col != cell.column:
+def _merged_columns(merged: list[Any], cell: Any) -> range | None:
+    """The columns a cell's text spans (its merged range's, when it starts one; None inside one)."""
+    for m in merged:
+        if m.min_row <= cell.row <= m.max_row and m.min_col <= cell.column <= m.max_col:
+            if m.min_row != cell.row or m.min_col != cell.column:
                 return None
-            return range(merged.min_col, merged.max_col + 1)
+            return range(m.min_col, m.max_col + 1)
     return range(cell.column, cell.column + 1)
 
 
