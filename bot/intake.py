@@ -10,8 +10,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.documents import page_images, printable
 from bot.documents import pdf as pdfs
-from bot.documents import printable
 from bot.documents.context import template_context
 from bot.documents.docx import render_docx
 from bot.documents.images import BadImage, check_document, reencode, sniff_image
@@ -74,7 +74,8 @@ class Intake:
         self._renders_done = threading.Condition()
         self._rendered_lock = threading.Lock()
         self._rendered: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
-        self._pdfs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf")
+        # as many PDF threads as the converter runs conversions at once (SHENBAO_PDF_WORKERS, 1 or 2)
+        self._pdfs = ThreadPoolExecutor(max_workers=page_images.CONVERTER.workers, thread_name_prefix="pdf")
         self._pdf_lock = threading.Lock()
         self._pdf_cache: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
 
@@ -500,7 +501,7 @@ class Intake:
 
     def _pdf(self, app: Application, what: str, source: Callable[[], Document]) -> Future[Document]:
         """The PDF of `source()` for this version of the application: cached, being converted, or queued
-        on the one PDF thread (LibreOffice runs one at a time). Over PDF_QUEUE waiting: a failed future."""
+        on the PDF threads (the converter runs one or two at a time). Over PDF_QUEUE waiting: a failed future."""
         key = (app.id, app.event_count, what)
         with self._pdf_lock:
             pending = self._pdf_cache.get(key)

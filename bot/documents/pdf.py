@@ -2,10 +2,12 @@
 applicant can look at and print the papers without switching apps.
 
 LibreOffice (headless) converts; it is optional. `pdf_available()` says whether it is installed: without
-it the pages offer the .docx only. Conversions share bot/documents/page_images.py's runner: one LibreOffice
-at a time (with the coordinators' previews), a private profile, a timeout; and at most MAX_WAITING
-conversions wait for it, so a burst of requests cannot queue unboundedly. Callers cache the results per
-application version (bot/intake.py)."""
+it the pages offer the .docx only. Conversions go through bot/documents/page_images.py's warm, bounded
+converter: a LibreOffice kept running, one or two conversions at a time (shared with the coordinators'
+previews, PDF downloads and exports, which wait behind applicants), a private profile, a timeout, a new
+LibreOffice after a crash or a hang; and at most MAX_WAITING conversions wait here (running or queued), so
+a burst of requests is answered BUSY rather than queued unboundedly. The converter keeps PDFs by content
+hash; bot/intake.py also caches them per application version."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def pdf_available(converter: PageImages | None = None) -> bool:
 
 
 def to_pdf(data: bytes, suffix: str = "docx", converter: PageImages | None = None) -> bytes:
-    """`data` (a .docx by default) as PDF bytes. Raises PdfError."""
+    """`data` (a .docx by default; "xlsx" for a workbook) as PDF bytes. Raises PdfError."""
     converter = converter or CONVERTER
     if not converter.pdf_available():
         raise PdfError(UNAVAILABLE)
