@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.documents.page_images import CONVERTER, PageImages, PreviewError
+from bot.documents import page_images
+from bot.documents.page_images import PageImages, PreviewError
 
 log = logging.getLogger("shenbao.pdf")
 
@@ -32,12 +33,12 @@ _waiting = threading.BoundedSemaphore(MAX_WAITING)
 
 
 def pdf_available(converter: PageImages | None = None) -> bool:
-    return (converter or CONVERTER).pdf_available()
+    return (converter or page_images.CONVERTER).pdf_available()
 
 
 def to_pdf(data: bytes, suffix: str = "docx", converter: PageImages | None = None) -> bytes:
     """`data` (a .docx by default; "xlsx" for a workbook) as PDF bytes. Raises PdfError."""
-    converter = converter or CONVERTER
+    converter = converter or page_images.CONVERTER
     if not converter.pdf_available():
         raise PdfError(UNAVAILABLE)
     if not _waiting.acquire(blocking=False):
