@@ -237,7 +237,7 @@ class PageImages:
         self._all: set[_Office] = set()
         self._offices_lock = threading.Lock()
         self._warm: bool | None = None  # decided at the first use
-        self._closed = False
+        self.started = False  # start() was called: a server that keeps LibreOffice warm
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str, str], tuple[float, list[bytes]]] = OrderedDict()
         self._pdfs: OrderedDict[tuple[str, str], tuple[float, bytes]] = OrderedDict()
@@ -292,6 +292,7 @@ class PageImages:
 
     def start(self) -> None:
         """Warm the slots in the background and log how PDFs are made (`shenbao serve` at start)."""
+        self.started = True
 
         def warm_up() -> None:
             log.info("%s", self.mode())

@@ -12,6 +12,7 @@ hash; bot/intake.py also caches them per application version."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from bot.documents import page_images
@@ -20,6 +21,7 @@ from bot.documents.page_images import PageImages, PreviewError
 log = logging.getLogger("shenbao.pdf")
 
 MAX_WAITING = 8
+AHEAD_ENV = "SHENBAO_PDF_AHEAD"
 UNAVAILABLE = "本机没有安装 PDF 转换程序，暂时只能下载 Word 文件（.docx）。"
 BUSY = "正在生成的 PDF 太多，请稍后再试，或先下载 Word 文件（.docx）。"
 FAILED = "PDF 生成失败，请稍后再试，或先下载 Word 文件（.docx）。"
@@ -30,6 +32,18 @@ class PdfError(Exception):
 
 
 _waiting = threading.BoundedSemaphore(MAX_WAITING)
+
+
+def convert_ahead() -> bool:
+    """Whether an application's PDFs are converted when it is completed, before anyone asks (so the PDF
+    link answers at once): SHENBAO_PDF_AHEAD=1/0; by default when the server started the warm converter
+    (`shenbao serve`), never with cold conversions (a cold start per file costs seconds of CPU that nobody
+    may need) nor in tests and commands that did not start it."""
+    setting = os.environ.get(AHEAD_ENV, "").strip()
+    if setting in ("0", "1"):
+        return setting == "1" and pdf_available()
+    converter = page_images.CONVERTER
+    return converter.started and converter.pdf_available() and converter.warm()
 
 
 def pdf_available(converter: PageImages | None = None) -> bool:

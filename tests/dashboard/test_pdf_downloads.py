@@ -188,3 +188,29 @@ def test_a_long_file_name_in_a_bundle_keeps_its_suffix() -> None:
     assert safe_file_name(" .pdf", "文件.docx") == "文件.pdf"
     assert safe_file_name("...", "文件.docx") == "文件.docx"
     assert safe_file_name("a.b/c", "文件.docx") == "a.b_c"
+
+
+@needs_libreoffice
+def test_pdfs_are_converted_ahead_at_completion_when_asked(
+    client: TestClient, pdf_converter: page_images.PageImages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.documents import pdf
+
+    monkeypatch.setenv(pdf.AHEAD_ENV, "0")
+    assert not pdf.convert_ahead()
+    complete(client)
+    assert pdf_converter.conversions == 0  # nothing converted that nobody asked for
+    monkeypatch.setenv(pdf.AHEAD_ENV, "1")
+    assert pdf.convert_ahead()
+    app_id = complete(client)
+    intake = client.app.state.intake  # type: ignore[attr-defined]
+    pending = [f for (a, _, what), f in intake._pdf_cache.items() if a == app_id and what.startswith("pdf:")]
+    assert len(pending) == 1  # queued at completion, before any request
+    pending[0].result(timeout=300)
+    make_user(client, "jiang", institution="cq-hgzy")
+    logged_in(client, "jiang")
+    response = client.get(f"/admin/applications/{app_id}/documents/application/pdf")
+    assert response.status_code == 200 and response.content == pending[0].result().data
+    assert pdf_converter.conversions == 1
+    monkeypatch.delenv(pdf.AHEAD_ENV)
+    assert pdf.convert_ahead() is (page_images.CONVERTER.started and page_images.CONVERTER.warm())
