@@ -244,3 +244,24 @@ def test_close_leaves_nothing_running() -> None:
     time.sleep(0.2)
     assert not any(alive(p) for p in pids)
     assert page_images.CONVERTER is not converter
+
+
+@needs_uno
+def test_a_worn_out_libreoffice_is_replaced_in_the_background(
+    pdf_converter: PageImages, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pdf_converter.pdf(docx("旧"))
+    before = pdf_converter.office_pids()
+    monkeypatch.setattr(page_images, "MAX_USES", 1)
+    pdf_converter.pdf(docx("用完"))  # its last conversion: retired, a new one started in the background
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        pdf_converter.office_pids() and not set(pdf_converter.office_pids()) & set(before)
+    ):
+        time.sleep(0.1)
+    fresh = pdf_converter.office_pids()
+    assert fresh and not set(fresh) & set(before)
+    assert not any(alive(p) for p in before)
+    monkeypatch.setattr(page_images, "MAX_USES", 100)
+    assert "新的" in text_of(pdf_converter.pdf(docx("新的")), tmp_path)
+    assert pdf_converter.office_pids() == fresh  # the one started in the background converted it

@@ -17,7 +17,8 @@ offer the .docx only.
 - Every conversion has a timeout (`timeout`, 90 s): past it, the LibreOffice is killed with its whole
   process group and the request fails with a message; the next request starts a new LibreOffice. A
   LibreOffice that crashed (or was killed) is replaced the same way, and the conversion that found it dead
-  is retried once on the new one. After MAX_USES conversions a LibreOffice is replaced (its memory grows).
+  is retried once on the new one. After MAX_USES conversions a LibreOffice is replaced (its memory grows
+  by about 1.5 MB a conversion): the new one is started in the background, so no request waits for it.
 - `start()` warms the slots in the background (`shenbao serve` calls it at start and logs which way PDFs
   are made); otherwise the first conversion starts one. `close()` stops them (`serve` at shutdown, and
   at interpreter exit in any case).
@@ -61,7 +62,7 @@ UNO_PYTHON = "/usr/bin/python3"
 WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
 TIMEOUT_S = 90.0
 START_TIMEOUT_S = 60.0
-MAX_USES = 500  # conversions before a warm LibreOffice is replaced
+MAX_USES = 100  # conversions before a warm LibreOffice is replaced (it grows ≈ 1.5 MB a conversion)
 DPI = 96  # A4 at 96 dpi: 794 × 1123 pixels, the size of the page on a screen at 100%
 MAX_PAGES = 30
 CACHE_ENTRIES = 16
@@ -438,9 +439,23 @@ class PageImages:
     def _give_back(self, office: _Office) -> None:
         if office.uses >= MAX_USES or not office.alive():
             self._retire(office)
+            if office.uses >= MAX_USES:
+                threading.Thread(target=self._replace, name="pdf-replace", daemon=True).start()
             return
         with self._offices_lock:
             if office in self._all:  # not closed meanwhile
+                self._offices.append(office)
+                return
+        office.kill()
+
+    def _replace(self) -> None:
+        """A fresh LibreOffice for the idle list (in the background, after one was worn out)."""
+        try:
+            office = self._new_office()
+        except PreviewError:
+            return
+        with self._offices_lock:
+            if office in self._all:
                 self._offices.append(office)
                 return
         office.kill()
