@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -265,3 +266,31 @@ def test_a_worn_out_libreoffice_is_replaced_in_the_background(
     monkeypatch.setattr(page_images, "MAX_USES", 100)
     assert "新的" in text_of(pdf_converter.pdf(docx("新的")), tmp_path)
     assert pdf_converter.office_pids() == fresh  # the one started in the background converted it
+
+
+@needs_uno
+def test_no_libreoffice_outlives_a_server_killed_with_sigkill(tmp_path: Path) -> None:
+    script = (
+        "import io, os, sys, docx\n"
+        "from bot.documents.page_images import PageImages\n"
+        "c = PageImages()\n"
+        "d = docx.Document(); d.add_paragraph('进程'); b = io.BytesIO(); d.save(b)\n"
+        "assert c.pdf(b.getvalue()).startswith(b'%PDF-')\n"
+        "print(' '.join(map(str, c.office_pids())), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    ) as server:
+        assert server.stdout is not None
+        pids = [int(p) for p in server.stdout.readline().split()]
+        assert pids and all(alive(p) for p in pids)
+        server.kill()  # SIGKILL: no atexit, no close()
+        server.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.2)
+    assert not any(alive(p) for p in pids), "LibreOffice outlived the server"

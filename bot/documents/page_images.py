@@ -239,6 +239,7 @@ class PageImages:
         self._offices_lock = threading.Lock()
         self._warm: bool | None = None  # decided at the first use
         self.started = False  # start() was called: a server that keeps LibreOffice warm
+        self._generation = 0  # close() counts up: a LibreOffice started before it is not kept
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str, str], tuple[float, list[bytes]]] = OrderedDict()
         self._pdfs: OrderedDict[tuple[str, str], tuple[float, bytes]] = OrderedDict()
@@ -317,6 +318,7 @@ class PageImages:
         with self._offices_lock:
             offices, self._offices = list(self._all), []
             self._all.clear()
+            self._generation += 1
         for office in offices:
             office.stop()
 
@@ -449,15 +451,18 @@ class PageImages:
         office.kill()
 
     def _replace(self) -> None:
-        """A fresh LibreOffice for the idle list (in the background, after one was worn out)."""
+        """A fresh LibreOffice for the idle list (in the background, after one was worn out); dropped if
+        the converter was closed meanwhile."""
+        generation = self._generation
         try:
             office = self._new_office()
         except PreviewError:
             return
         with self._offices_lock:
-            if office in self._all:
+            if office in self._all and generation == self._generation:
                 self._offices.append(office)
                 return
+            self._all.discard(office)
         office.kill()
 
     def _retire(self, office: _Office) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -97,14 +98,11 @@ def reply(text: str) -> None:
     sys.stdout.flush()
 
 
-def main() -> int:
-    soffice, profile, pipe = sys.argv[1:4]
-    office = start(soffice, profile, pipe)
+def serve(office: subprocess.Popen[bytes], pipe: str) -> int:
     try:
         desktop = connect(office, pipe)
     except Exception as exc:  # LibreOffice did not come up
         reply(f"error start {type(exc).__name__}")
-        office.kill()
         return 1
     reply(f"ready {office.pid}")
     for line in sys.stdin:
@@ -125,11 +123,29 @@ def main() -> int:
             doc.close(True)  # type: ignore[attr-defined]
     with contextlib.suppress(Exception):
         desktop.terminate()  # type: ignore[attr-defined]
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         office.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        office.kill()
     return 0
+
+
+def main() -> int:
+    """This script leads its own process group (the server starts it so); whatever way it ends — quit,
+    end of input or a broken pipe (the server is gone), an error, SIGTERM — the whole group goes with it,
+    so no LibreOffice outlives it. (No PR_SET_PDEATHSIG: it follows the server's thread that started this
+    script, and the server's worker threads come and go.)"""
+    soffice, profile, pipe = sys.argv[1:4]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    office = start(soffice, profile, pipe)
+    code = 1
+    try:
+        code = serve(office, pipe)
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        if os.getpgid(0) == os.getpid():
+            os.killpg(0, signal.SIGKILL)  # LibreOffice (soffice, oosplash, soffice.bin) and this script
+        office.kill()
+    return code
 
 
 if __name__ == "__main__":
