@@ -15,13 +15,14 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 from docx import Document
 
 from bot.documents import page_images, pdf
-from bot.documents.page_images import PageImages, PreviewError
+from bot.documents.page_images import PageImages, PreviewError, content_hash
 
 needs_libreoffice = pytest.mark.skipif(
     shutil.which("soffice") is None or shutil.which("pdftotext") is None,
@@ -294,3 +295,34 @@ def test_no_libreoffice_outlives_a_server_killed_with_sigkill(tmp_path: Path) ->
     while time.monotonic() < deadline and any(alive(p) for p in pids):
         time.sleep(0.2)
     assert not any(alive(p) for p in pids), "LibreOffice outlived the server"
+
+
+def rezipped(data: bytes, when: tuple[int, int, int, int, int, int]) -> bytes:
+    """The same parts in a new zip stamped `when`: what rendering the same document again gives."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for part in source.infolist():
+            target.writestr(zipfile.ZipInfo(part.filename, date_time=when), source.read(part))
+    return out.getvalue()
+
+
+def test_the_cache_knows_a_document_by_its_content() -> None:
+    original = docx("内容")
+    again = rezipped(original, (2030, 1, 2, 3, 4, 6))
+    assert again != original
+    assert content_hash(again) == content_hash(original)
+    assert content_hash(docx("别的")) != content_hash(original)
+    assert content_hash(b"not a zip") != content_hash(b"not a zip!")
+    bomb_like = rezipped(original, (2030, 1, 2, 3, 4, 6))[:-30]  # a broken zip: hashed as bytes
+    assert content_hash(bomb_like) != content_hash(original)
+
+
+@needs_uno
+def test_the_same_document_rendered_again_is_not_converted_again(pdf_converter: PageImages) -> None:
+    original = docx("再渲染")
+    first = pdf_converter.pdf(original)
+    assert pdf_converter.pdf(rezipped(original, (2031, 5, 6, 7, 8, 10))) == first
+    assert pdf_converter.conversions == 1

@@ -25,8 +25,9 @@ offer the .docx only.
 - Without a `uno`-capable Python the converter falls back to one cold `soffice --convert-to pdf` per file
   (same slots, timeout and private profile), and says so in the log.
 
-**Caches.** A PDF is kept by the SHA-256 of the document's bytes (a changed answer gives a new document,
-so a new key): PDF_CACHE_ENTRIES PDFs, PDF_CACHE_SECONDS each. Page pictures are kept by application,
+**Caches.** A PDF is kept by the SHA-256 of the document's content (`content_hash`: of a .docx/.xlsx, its
+parts' names and bytes, so the same document rendered again — only the zip's timestamps differ — finds the
+PDF made for the applicant; a changed answer gives a new document, so a new key): PDF_CACHE_ENTRIES PDFs, PDF_CACHE_SECONDS each. Page pictures are kept by application,
 document and content hash. Files live only in private temporary directories (mode 0700), removed after
 each conversion."""
 
@@ -36,6 +37,7 @@ import atexit
 import contextlib
 import hashlib
 import heapq
+import io
 import itertools
 import json
 import logging
@@ -49,6 +51,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import zipfile
+import zlib
 from collections import OrderedDict
 from pathlib import Path
 
@@ -71,6 +75,36 @@ PDF_CACHE_ENTRIES = 64
 PDF_CACHE_SECONDS = 1800.0
 INTERACTIVE, BACKGROUND = 0, 1
 _SUFFIX = re.compile(r"^[a-z]{1,5}$")
+
+
+MAX_HASHED_BYTES = 64 * 1024 * 1024  # a zip that unpacks to more is hashed as it is
+
+
+def content_hash(data: bytes) -> str:
+    """SHA-256 of what a document holds: for a zip (.docx, .xlsx) each part's name and uncompressed bytes in
+    order, not the zip's own timestamps; otherwise the bytes."""
+    digest = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if sum(p.file_size for p in parts) > MAX_HASHED_BYTES:
+                raise zipfile.BadZipFile("too large to hash by content")
+            digest.update(b"zip\0")
+            for part in parts:
+                name = part.filename.encode("utf-8", "surrogateescape")
+                body = archive.read(part)
+                digest.update(len(name).to_bytes(4, "big") + name + len(body).to_bytes(8, "big") + body)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        RuntimeError,
+        zlib.error,
+    ):
+        digest = hashlib.sha256(b"raw\0" + data)
+    return digest.hexdigest()
 
 
 class PreviewError(Exception):
@@ -359,7 +393,7 @@ class PageImages:
         slots (waiting for it as long as it takes). Raises PreviewError."""
         if not _SUFFIX.match(suffix):
             raise ValueError(f"suffix {suffix!r}")
-        key = (hashlib.sha256(data).hexdigest(), suffix)
+        key = (content_hash(data), suffix)
         found = self._cached_pdf(key)
         if found is not None:
             return found
