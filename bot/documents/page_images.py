@@ -18,7 +18,7 @@ offer the .docx only.
   process group and the request fails with a message; the next request starts a new LibreOffice. A
   LibreOffice that crashed (or was killed) is replaced the same way, and the conversion that found it dead
   is retried once on the new one. After MAX_USES conversions a LibreOffice is replaced (its memory grows
-  by about 1.5 MB a conversion): the new one is started in the background, so no request waits for it.
+  with each conversion): the new one is started in the background, so no request waits for it.
 - `start()` warms the slots in the background (`shenbao serve` calls it at start and logs which way PDFs
   are made); otherwise the first conversion starts one. `close()` stops them (`serve` at shutdown, and
   at interpreter exit in any case).
@@ -66,7 +66,7 @@ UNO_PYTHON = "/usr/bin/python3"
 WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
 TIMEOUT_S = 90.0
 START_TIMEOUT_S = 60.0
-MAX_USES = 100  # conversions before a warm LibreOffice is replaced (it grows ≈ 1.5 MB a conversion)
+MAX_USES = 100  # conversions before a warm LibreOffice is replaced (its memory grows with each)
 DPI = 96  # A4 at 96 dpi: 794 × 1123 pixels, the size of the page on a screen at 100%
 MAX_PAGES = 30
 CACHE_ENTRIES = 16
