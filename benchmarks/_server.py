@@ -118,7 +118,20 @@ def main() -> None:
         proxy_headers=False,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    # PDFs (deadline_load.py --pdf sets SHENBAO_BENCH_PDF): the warm converter started at start-up and
+    # stopped at the end, as bot/serve.py does.
+    converter = None
+    if os.environ.get("SHENBAO_BENCH_PDF"):
+        from bot.documents import page_images
+
+        converter = page_images.CONVERTER
+        print(converter.mode(), flush=True)
+        converter.start()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if converter is not None:
+            converter.close()
 
 
 # -- the benchmark side -------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ configured like `shenbao serve`) on a fresh data directory. Each simulated appli
     PUT  /api/session/upload                 (a ~100 KB JPEG generated for this applicant; a turn)
     POST /api/session/messages "查看", "确认" (the review and the confirmation; turns)
     GET  documents[0].url                    (the .docx: document latency)
+    GET  documents[0].pdf_url                (with --pdf: the PDF, PDF latency; a 503 "busy" is tried again
+                                              after 1 s, as a person would tap again, timed to the PDF)
 
 `--applicants` of them, `--concurrency` at a time (an asyncio semaphore; the first `--concurrency` arrive
 evenly over `--ramp-s` seconds, 10 by default, 0 for all at once; no think time, each applicant sends the
@@ -19,10 +21,11 @@ production), the database is opened read-only: `PRAGMA integrity_check`, applica
 events (40 per applicant: the start, 36 answers, the upload, review, confirm) and stored photos.
 
     python benchmarks/deadline_load.py [--applicants 300] [--concurrency 50] [--ramp-s 10] [--quick] [--think-ms 0]
-                                       [--py-spy [PATH]]
+                                       [--pdf] [--py-spy [PATH]]
 
 Targets: turn latency p95 < 200 ms, document latency p95 < 1 s, 0 errors, server peak memory < 300 MB,
-integrity_check ok, every application complete.
+integrity_check ok, every application complete; with --pdf also PDF latency p95 < 2 s (the server starts its
+warm converter as `shenbao serve` does; LibreOffice's own memory is reported apart from the server's).
 """
 
 from __future__ import annotations
@@ -62,6 +65,9 @@ NAME = "deadline_load"
 CAMPAIGN = "cq_hgzy_2023"
 TARGET_TURN_P95_MS = 200.0
 TARGET_DOC_P95_MS = 1000.0
+TARGET_PDF_P95_MS = 2000.0
+PDF_RETRY_S = 1.0
+PDF_GIVE_UP_S = 120.0
 TARGET_PEAK_MB = 300.0
 REQUEST_TIMEOUT_S = 60.0
 EVENTS_PER_APPLICANT = 40  # session start + 36 answers + upload + review + confirm
@@ -86,6 +92,9 @@ class Stats:
         default_factory=lambda: {"start": [], "answer": [], "upload": [], "review": [], "confirm": []}
     )
     documents_ms: list[float] = field(default_factory=list)
+    pdfs_ms: list[float] = field(default_factory=list)
+    pdf_busy: int = 0  # 503 answers (busy), each tried again after PDF_RETRY_S
+    want_pdf: bool = False
     errors: list[str] = field(default_factory=list)
     completed: int = 0
     in_flight: int = 0
@@ -184,6 +193,24 @@ async def _converse(client: httpx.AsyncClient, index: int, jpeg: bytes, stats: S
     if problem:
         stats.errors.append(f"applicant {index}: document: {problem}")
         return
+    if stats.want_pdf:
+        url = state["documents"][0].get("pdf_url")
+        if not url:
+            stats.errors.append(f"applicant {index}: no PDF link (LibreOffice missing on the server?)")
+            return
+        t0 = time.perf_counter()
+        while True:
+            r = await client.get(url)
+            if r.status_code != 503 or time.perf_counter() - t0 > PDF_GIVE_UP_S:
+                break
+            stats.pdf_busy += 1
+            await asyncio.sleep(PDF_RETRY_S)
+        stats.pdfs_ms.append((time.perf_counter() - t0) * 1000)
+        if r.status_code != 200:
+            return fail("pdf", r)
+        if not r.content.startswith(b"%PDF-"):
+            stats.errors.append(f"applicant {index}: the PDF is not a PDF")
+            return
     stats.completed += 1
 
 
@@ -203,7 +230,7 @@ async def sample_memory(pid: int, peak: dict[str, Any], stop: asyncio.Event) -> 
 async def drive(
     base_url: str, pid: int, photos: list[bytes], args: argparse.Namespace
 ) -> tuple[Stats, float, dict[str, Any]]:
-    stats = Stats()
+    stats = Stats(want_pdf=args.pdf)
     sem = asyncio.Semaphore(args.concurrency)
     ssl_ctx = ssl.create_default_context()  # unused on http://, but httpx builds one per client otherwise
     rss: dict[str, Any] = {"samples": 0, "max_rss_kb": 0, "timeline": []}
@@ -231,6 +258,21 @@ def ramp(index: int, args: argparse.Namespace) -> float:
     if index >= args.concurrency or not args.ramp_s:
         return 0.0
     return float(index * args.ramp_s / args.concurrency)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (LibreOffice's soffice.bin is a grandchild of its uno_worker.py)."""
+    out: list[int] = []
+    for child in child_pids(pid):
+        out += [child, *descendants(child)]
+    return out
+
+
+def is_uno_worker(pid: int) -> bool:
+    try:
+        return b"uno_worker.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def check_database(db_path: Path) -> dict[str, Any]:
@@ -294,6 +336,11 @@ def main() -> None:
         help="the first --concurrency applicants arrive evenly over this many seconds "
         "(default 10, i.e. 5 a second; 1 with --quick; 0: all in the same instant)",
     )
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="each applicant also downloads the PDF of the document (the server's warm converter)",
+    )
     add_server_args(
         parser,
         timeout=900.0,
@@ -308,13 +355,16 @@ def main() -> None:
         parser.error("--applicants and --concurrency must be at least 1")
     exit_on_sigterm()
     chdir_root()
+    name = NAME + "_pdf" if args.pdf else NAME  # results/deadline_load_pdf.json with --pdf
+    if args.pdf:
+        os.environ["SHENBAO_BENCH_PDF"] = "1"  # benchmarks/_server.py starts the warm converter
 
     server_cpu, client_cpu = cpu_plan()
     if client_cpu is not None:
         os.sched_setaffinity(0, {client_cpu})
     photos = [photo(i) for i in range(args.applicants)]
     print(
-        f"{NAME}: {args.applicants} applicants, {args.concurrency} at a time (the first arriving over "
+        f"{name}: {args.applicants} applicants, {args.concurrency} at a time (the first arriving over "
         f"{args.ramp_s:g} s), photos "
         f"{min(map(len, photos)) // 1024}–{max(map(len, photos)) // 1024} KB; "
         f"server CPU {server_cpu}, client CPU {client_cpu}",
@@ -331,29 +381,34 @@ def main() -> None:
             pyspy = find_pyspy(args.py_spy) if args.py_spy is not None else None
             if args.py_spy is not None and not pyspy:
                 print("py-spy not found: no profile", flush=True)
-            spy = PySpy(pyspy, pid, RESULTS / f"{NAME}.pyspy.txt", gil=args.py_spy_gil) if pyspy else None
+            spy = PySpy(pyspy, pid, RESULTS / f"{name}.pyspy.txt", gil=args.py_spy_gil) if pyspy else None
             try:
                 stats, wall, rss = asyncio.run(
                     asyncio.wait_for(drive(server.base_url, pid, photos, args), args.timeout)
                 )
             except TimeoutError:
-                sys.exit(f"{NAME}: gave up after {args.timeout:.0f} s")
+                sys.exit(f"{name}: gave up after {args.timeout:.0f} s")
             finally:
                 if spy is not None:
                     profile = spy.stop()
             children = child_pids(pid)
+            office = [d for c in children if is_uno_worker(c) for d in (c, *descendants(c))]
+            children = [c for c in children if c not in office]
             server_cpu_s = proc_cpu_seconds(pid) - cpu0 + sum(proc_cpu_seconds(c) for c in children)
+            office_cpu_s = sum(proc_cpu_seconds(c) for c in office)
             after = proc_status(pid)
             children_hwm_kb = sum(proc_status(c).get("VmHWM", 0) for c in children)
+            office_hwm_kb = sum(proc_status(c).get("VmHWM", 0) for c in office)
             exit_code = server.stop()
             log_lines = server.log_path.read_text(errors="replace").splitlines()
             RESULTS.mkdir(parents=True, exist_ok=True)
-            (RESULTS / f"{NAME}.server.log").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
+            (RESULTS / f"{name}.server.log").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
         db = check_database(data_dir / "shenbao.db")
 
     turns = [x for values in stats.turns_ms.values() for x in values]
     turn_q = quantiles(turns)
     doc_q = quantiles(stats.documents_ms)
+    pdf_q = quantiles(stats.pdfs_ms)
     peak_mb = (after.get("VmHWM", 0) + children_hwm_kb) / 1024  # the server and its render process
     errors = len(stats.errors)
     checks = {
@@ -365,7 +420,9 @@ def main() -> None:
         "all_complete": db["complete"] == args.applicants,
         "every_answer_committed": db["answer_events"] == args.applicants * EVENTS_PER_APPLICANT,
     }
-    requests = len(turns) + len(stats.documents_ms)
+    if args.pdf:
+        checks["pdf_p95"] = pdf_q is not None and pdf_q["p95"] < TARGET_PDF_P95_MS
+    requests = len(turns) + len(stats.documents_ms) + len(stats.pdfs_ms) + stats.pdf_busy
 
     def ok(name: str) -> str:
         return "met" if checks[name] else "MISSED"
@@ -393,6 +450,12 @@ def main() -> None:
             f"  first {first_wave['n']} to finish: p50 {first_wave['p50']} ms, p95 {first_wave['p95']} ms; "
             f"the other {later['n']}: p50 {later['p50']} ms, p95 {later['p95']} ms"
         )
+    if pdf_q:
+        print(
+            f"PDFs: {pdf_q['n']} — p50 {pdf_q['p50']} ms, p95 {pdf_q['p95']} ms, max {pdf_q['max']} ms, "
+            f"{stats.pdf_busy} busy answers tried again (target p95 < {TARGET_PDF_P95_MS:.0f} ms: {ok('pdf_p95')}); "
+            f"LibreOffice: {len(office)} processes, peak {office_hwm_kb / 1024:.1f} MB, CPU {office_cpu_s:.1f} s"
+        )
     print(f"errors: {errors} ({ok('errors')}){': ' + stats.errors[0] if stats.errors else ''}")
     print(
         f"server peak memory (VmHWM, with its {len(children)} child process(es) "
@@ -411,7 +474,7 @@ def main() -> None:
     )
     target_met = all(checks.values())
     path = write_result(
-        NAME,
+        name,
         {
             "config": {
                 "applicants": args.applicants,
@@ -424,12 +487,20 @@ def main() -> None:
                 "client_cpu": client_cpu,
                 "photo_bytes": {"min": min(map(len, photos)), "max": max(map(len, photos))},
                 "profiled": profile is not None,
+                "pdf": args.pdf,
             },
             "turn_latency_ms": turn_q,
             "turn_latency_by_kind_ms": {k: quantiles(v) for k, v in stats.turns_ms.items()},
             "document_latency_ms": doc_q,
             "document_latency_first_wave_ms": first_wave,
             "document_latency_after_first_wave_ms": later,
+            "pdf_latency_ms": pdf_q,
+            "pdf_busy_retries": stats.pdf_busy,
+            "libreoffice": {
+                "processes": len(office),
+                "peak_vmhwm_mb": round(office_hwm_kb / 1024, 1),
+                "cpu_s": round(office_cpu_s, 2),
+            },
             "errors": errors,
             "error_examples": stats.errors[:10],
             "completed_by_client": stats.completed,
@@ -455,6 +526,7 @@ def main() -> None:
             "targets": {
                 "turn_p95_ms": TARGET_TURN_P95_MS,
                 "document_p95_ms": TARGET_DOC_P95_MS,
+                **({"pdf_p95_ms": TARGET_PDF_P95_MS} if args.pdf else {}),
                 "errors": 0,
                 "peak_memory_mb": TARGET_PEAK_MB,
                 "integrity_check": "ok",

@@ -10,8 +10,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.documents import page_images, printable
 from bot.documents import pdf as pdfs
-from bot.documents import printable
 from bot.documents.context import template_context
 from bot.documents.docx import render_docx
 from bot.documents.images import BadImage, check_document, reencode, sniff_image
@@ -74,7 +74,8 @@ class Intake:
         self._renders_done = threading.Condition()
         self._rendered_lock = threading.Lock()
         self._rendered: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
-        self._pdfs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf")
+        # as many PDF threads as the converter runs conversions at once (SHENBAO_PDF_WORKERS, 1 or 2)
+        self._pdfs = ThreadPoolExecutor(max_workers=page_images.CONVERTER.workers, thread_name_prefix="pdf")
         self._pdf_lock = threading.Lock()
         self._pdf_cache: OrderedDict[tuple[str, int, str], Future[Document]] = OrderedDict()
 
@@ -382,8 +383,11 @@ class Intake:
         usually follows finds them ready."""
         program, campaign = self.program_for(app)
         ev = evaluate(program, app.state, today, campaign)
+        ahead = pdfs.convert_ahead()
         for doc, filename in self._applicable_documents(program, ev):
-            self._render(app, program, campaign, ev, doc, filename)
+            source = self._render(app, program, campaign, ev, doc, filename)
+            if ahead:
+                self._pdf(app, "pdf:" + doc.id, source.result, ahead=True)
 
     def document_names(self, app_id: str, today: dt.date | None = None) -> list[tuple[str, str, str]]:
         """(id, title, filename) of the documents this application gets, without rendering them."""
@@ -498,9 +502,12 @@ class Intake:
         ev = evaluate(program, app.state, day, campaign)
         return checklists.build(program, ev, day, campaign, self.registry.calendar)
 
-    def _pdf(self, app: Application, what: str, source: Callable[[], Document]) -> Future[Document]:
+    def _pdf(
+        self, app: Application, what: str, source: Callable[[], Document], ahead: bool = False
+    ) -> Future[Document]:
         """The PDF of `source()` for this version of the application: cached, being converted, or queued
-        on the one PDF thread (LibreOffice runs one at a time). Over PDF_QUEUE waiting: a failed future."""
+        on the PDF threads (the converter runs one or two at a time). Over PDF_QUEUE waiting: a failed future.
+        `ahead` (converted before anyone asked, at completion): only while the queue is at most half full."""
         key = (app.id, app.event_count, what)
         with self._pdf_lock:
             pending = self._pdf_cache.get(key)
@@ -510,7 +517,8 @@ class Intake:
                 return pending
             if not pdfs.pdf_available():
                 return _failed(pdfs.PdfError(pdfs.UNAVAILABLE))
-            if sum(not f.done() for f in self._pdf_cache.values()) >= PDF_QUEUE:
+            waiting = sum(not f.done() for f in self._pdf_cache.values())
+            if waiting >= (PDF_QUEUE // 2 if ahead else PDF_QUEUE):
                 return _failed(pdfs.PdfError(pdfs.BUSY))
 
             def convert() -> Document:

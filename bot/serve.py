@@ -10,6 +10,7 @@ import signal
 import uvicorn
 
 from bot.app import create_app
+from bot.documents import page_images
 from bot.settings import Settings
 from storage import Store
 
@@ -28,6 +29,10 @@ def serve(settings: Settings, host: str, port: int) -> int:
             "在反向代理后或对外服务时请设置它（见 README“Behind a reverse proxy”）。",
             flush=True,
         )
+    # PDFs: a warm LibreOffice started now in the background (the log says warm, cold or none), stopped
+    # when the server stops (bot/documents/page_images.py).
+    print(page_images.CONVERTER.mode(), flush=True)
+    page_images.CONVERTER.start()
     config = uvicorn.Config(
         create_app(settings),
         host=host,
@@ -40,6 +45,9 @@ def serve(settings: Settings, host: str, port: int) -> int:
     # uvicorn re-raises the stop signal once it has shut down; after a graceful stop it is handled here.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        page_images.CONVERTER.close()
     print("已停止。", flush=True)
     return 0

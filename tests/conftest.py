@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,3 +106,20 @@ def run_fill(tmp_path: Path) -> Callable[..., FillRun]:
         return FillRun(proc.returncode, proc.stdout, proc.stderr, case / "out")
 
     return run
+
+
+@pytest.fixture(scope="session")
+def shared_converter() -> Iterator[Any]:
+    """The process's warm PDF converter (bot/documents/page_images.CONVERTER), shared by every test that
+    converts: LibreOffice starts once per test session (a cold start costs seconds). Stopped at the end."""
+    from bot.documents import page_images
+
+    yield page_images.CONVERTER
+    page_images.CONVERTER.close()
+
+
+@pytest.fixture
+def pdf_converter(shared_converter: Any) -> Any:
+    """The shared warm converter with empty caches and counters (its LibreOffice stays up)."""
+    shared_converter.forget()
+    return shared_converter

@@ -62,6 +62,7 @@ def detail(intake: Intake, app: Application, today: dt.date, campaign_ids: set[s
             for doc_id, title, filename in (intake.document_names(app.id, today) if complete else [])
         ],
         "preview": page_images.CONVERTER.available(),
+        "pdf": page_images.CONVERTER.pdf_available(),
         "files": files(program, answers),
         "checklist": checklist,
         "timeline": timeline(intake.store.events(app.id)),

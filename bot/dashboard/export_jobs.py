@@ -1,5 +1,12 @@
-"""Export jobs: a campaign's selected applications as the summary .xlsx, CSV, or a .zip of their documents,
-made in the background (one at a time, off the event loop) while the job page shows how far it got.
+"""Export jobs: a campaign's selected applications as the summary .xlsx, CSV or PDF, or a .zip of their
+documents (with or without a PDF of each), made in the background (one at a time, off the event loop) while
+the job page shows how far it got.
+
+PDFs come from the warm converter (bot/documents/page_images.py) at background priority: an applicant's or
+a coordinator's own PDF request goes first. A .zip with PDFs is offered for at most MAX_PDF_APPLICATIONS
+applications (≈ 0.3–0.5 s a document in a warm LibreOffice, so a few minutes at most); a larger selection
+is refused with a message (filter it, or export the .zip without PDFs). A document whose PDF cannot be made
+stays in the .zip as .docx and is counted (`pdf_missing`).
 
 A job belongs to the account that started it. Its result is written as it is made into
 `<data dir>/exports/<job>.bin`, 0600, encrypted with a key held only in memory (bot/dashboard/sealed_files);
@@ -28,6 +35,7 @@ from typing import Any
 
 from bot.dashboard import views
 from bot.dashboard.sealed_files import SealedWriter, new_key
+from bot.documents import page_images
 from bot.documents.bundle import Bundle
 from bot.documents.render_pool import Rendered, render_application, render_in_worker, start_worker
 from bot.documents.uploads import file_refs
@@ -44,11 +52,15 @@ MAX_ACTIVE_PER_USER = 3  # queued or running
 SWEEP_S = 60
 RENDER_PROCESSES = 2  # a .zip's documents are rendered by this many worker processes …
 MIN_FOR_PROCESSES = 200  # … when it has at least this many applications (starting them takes seconds)
+MAX_PDF_APPLICATIONS = 300  # a .zip with PDFs: at most this many applications
 KINDS: dict[str, tuple[str, str, str]] = {  # kind: (name, suffix, media type)
     "xlsx": ("汇总表（Excel）", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": ("汇总表（CSV）", ".csv", "text/csv; charset=utf-8"),
+    "pdf": ("汇总表（PDF）", ".pdf", "application/pdf"),
     "zip": ("全部申报材料（.zip）", ".zip", "application/zip"),
+    "zip_pdf": ("全部申报材料（.zip，含 PDF）", ".zip", "application/zip"),
 }
+PDF_KINDS = ("pdf", "zip_pdf")
 STATE_NAMES = {
     "queued": "排队中",
     "running": "正在导出",
@@ -79,6 +91,7 @@ class Job:
     filename: str = ""
     full_id: bool = False  # the result holds full ID numbers
     skipped: int = 0  # applications whose documents could not be made (logged with their ids)
+    pdf_missing: int = 0  # documents of a .zip with PDFs left without their PDF (logged with their ids)
     error: str | None = None
     key: bytes = field(default=b"", repr=False)
 
@@ -178,7 +191,7 @@ class ExportJobs:
         try:
             out = SealedWriter(path, job.key)
             try:
-                if job.kind == "zip":
+                if job.kind in ("zip", "zip_pdf"):
                     self._documents(job, app_ids, out)
                 else:
                     self._summary(job, app_ids, out)
@@ -214,10 +227,14 @@ class ExportJobs:
         today = intake.clock()
         scopes = [scope_of(program, campaign, app, today) for app in self._applications(job, app_ids)]
         rows = selected(compiled, scopes)
-        job.full_id = shows_id_number(registry, program, compiled, job.kind)
+        job.full_id = shows_id_number(registry, program, compiled, "xlsx" if job.kind == "pdf" else job.kind)
         name = summary_filename(program, compiled.summary, campaign, today, len(rows))
         if job.kind == "xlsx":
             out.write(summary_xlsx(registry, program, compiled, rows, campaign, today))
+        elif job.kind == "pdf":
+            workbook = summary_xlsx(registry, program, compiled, rows, campaign, today)
+            out.write(page_images.CONVERTER.pdf(workbook, "xlsx", page_images.BACKGROUND))
+            name = name.removesuffix(".xlsx") + ".pdf"
         else:
             out.write(summary_csv(program, compiled, rows))
             name = name.removesuffix(".xlsx") + ".csv"
@@ -236,6 +253,8 @@ class ExportJobs:
             nonlocal number
             if files:
                 number += 1
+                if job.kind == "zip_pdf":
+                    files = self._with_pdfs(job, app, files)
                 bundle.add(number, views.applicant(program, app)[0], files)
 
         if self.processes > 1 and len(app_ids) >= MIN_FOR_PROCESSES:
@@ -302,6 +321,22 @@ class ExportJobs:
                     take()
             while pending:
                 take()
+
+    @staticmethod
+    def _with_pdfs(job: Job, app: Application, files: Rendered) -> Rendered:
+        """Each .docx followed by its PDF (background priority; one that fails is left out and counted)."""
+        out: Rendered = []
+        for filename, data in files:
+            out.append((filename, data))
+            stem, dot, suffix = filename.rpartition(".")
+            if not dot or suffix not in ("docx", "xlsx"):
+                continue
+            try:
+                out.append((stem + ".pdf", page_images.CONVERTER.pdf(data, suffix, page_images.BACKGROUND)))
+            except page_images.PreviewError:
+                log.error("export job %s: a PDF of application %s could not be made", job.id, app.id)
+                job.pdf_missing += 1
+        return out
 
     def documents_of(self, app: Application, today: dt.date) -> Rendered:
         """The generated documents of a complete application (rendered here, not cached)."""

@@ -15,7 +15,16 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.dashboard import auth, listing_page
-from bot.dashboard.export_jobs import KINDS, STATE_NAMES, WINDOW_S, ExportJobs, Job, TooManyJobs
+from bot.dashboard.export_jobs import (
+    KINDS,
+    MAX_PDF_APPLICATIONS,
+    PDF_KINDS,
+    STATE_NAMES,
+    WINDOW_S,
+    ExportJobs,
+    Job,
+    TooManyJobs,
+)
 from bot.dashboard.http import (
     NOT_FOUND,
     AdminError,
@@ -31,6 +40,7 @@ from bot.dashboard.http import (
     visible_campaign,
 )
 from bot.dashboard.sealed_files import BrokenFile, read_sealed
+from bot.documents import page_images
 from bot.engine.campaign import Campaign
 from storage import Store, list_query
 from storage.audit import AuditEntry
@@ -68,15 +78,23 @@ async def start_export(request: Request, campaign_id: str, v: Viewer = Depends(v
     campaign = visible_campaign(request, v, campaign_id)
     kind = fields.get("kind", "")
     if kind not in KINDS:
-        raise AdminError(400, "请选择导出的格式：Excel、CSV 或 .zip。")
+        raise AdminError(400, "请选择导出的格式：Excel、CSV、PDF 或 .zip。")
+    if kind in PDF_KINDS and not page_images.CONVERTER.pdf_available():
+        raise AdminError(400, "服务器上没有安装 LibreOffice，不能导出 PDF；请导出 Excel 或 .zip。")
     intake = intake_of(request)
     program, _ = intake.registry.resolve(campaign.id)
-    if not program.summaries and kind != "zip":
+    if not program.summaries and kind not in ("zip", "zip_pdf"):
         raise AdminError(400, "这个表单没有声明汇总表，只能导出申报材料（.zip）。")
     if kind == "csv" and not program.summaries[0].columns:
         raise AdminError(400, "这个表单的汇总表没有声明各列（columns），不能导出 CSV。")
     query = query_of(fields.get("query", ""))
     ids = await run_in_threadpool(selection, intake.store, campaign, query, v.session_id)
+    if kind == "zip_pdf" and len(ids) > MAX_PDF_APPLICATIONS:
+        raise AdminError(
+            400,
+            f"含 PDF 的申报材料一次最多导出 {MAX_PDF_APPLICATIONS} 份申报（现在选中 {len(ids)} 份）。"
+            "请先筛选，或导出不含 PDF 的 .zip。",
+        )
     try:
         job = jobs_of(request).submit(v.user.id, v.user.username, campaign.id, kind, ids)
     except TooManyJobs:

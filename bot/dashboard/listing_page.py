@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.dashboard import views
+from bot.dashboard import export_jobs, views
 from bot.dashboard.http import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -38,6 +38,7 @@ from bot.dashboard.http import (
     visible_campaign,
 )
 from bot.dashboard.search_handles import HANDLES
+from bot.documents import page_images
 from bot.list_facets import ELIGIBILITY_NAMES
 from storage import list_query, search
 from storage.list_query import ListQuery
@@ -241,6 +242,8 @@ async def applications(request: Request, campaign_id: str, v: Viewer = Depends(v
         "clear_search_url": _url(campaign.id, kept, q=None),
         "all_url": _url(campaign.id, kept, all=None if "all" in kept else "1"),
         "listing": program.spec.listing,
+        "pdf_exports": page_images.CONVERTER.pdf_available(),
+        "pdf_limit": export_jobs.MAX_PDF_APPLICATIONS,
     }
     return render(request, "applications.html", context)
 

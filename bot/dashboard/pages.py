@@ -26,6 +26,7 @@ from bot.dashboard.http import (
     viewer,
     visible_application,
 )
+from bot.documents import pdf as pdfs
 from storage import listing
 from storage.audit import AuditEntry
 
@@ -174,6 +175,32 @@ async def document(request: Request, app_id: str, doc_id: str, v: Viewer = Depen
         doc.data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         headers={"Content-Disposition": attachment(doc.filename)},
+    )
+    return secure_headers(response)
+
+
+@router.get("/applications/{app_id}/documents/{doc_id}/pdf")
+async def document_pdf(request: Request, app_id: str, doc_id: str, v: Viewer = Depends(viewer)) -> Response:  # noqa: B008
+    """A generated document as PDF (the warm converter, cached per application version and content, the
+    same conversion the applicant's PDF uses): checked and audit-logged like the .docx; 503 with a
+    message when LibreOffice is missing, busy or fails."""
+    intake = intake_of(request)
+    app = await visible_application(request, v, app_id)
+    if app.status != "complete":
+        raise AdminError(404, NOT_FOUND)
+    if not intake.pdf_available():
+        raise AdminError(503, pdfs.UNAVAILABLE)
+    futures = await run_in_threadpool(intake.pending_pdfs, app, None, doc_id[:64])
+    if not futures:
+        raise AdminError(404, NOT_FOUND)
+    try:
+        doc = await asyncio.shield(asyncio.wrap_future(futures[0]))
+    except pdfs.PdfError as exc:
+        raise AdminError(503, str(exc)) from None
+    entry = AuditEntry(v.user.username, "document_downloaded", app.id, {"document": doc.id, "format": "pdf"})
+    await run_in_threadpool(auth.accounts_of(request).audit, entry)
+    response = Response(
+        doc.data, media_type="application/pdf", headers={"Content-Disposition": attachment(doc.filename)}
     )
     return secure_headers(response)
 

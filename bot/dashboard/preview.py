@@ -72,6 +72,7 @@ async def preview_page(request: Request, app_id: str, doc_id: str, v: Viewer = D
         "pages": list(range(1, count + 1)),
         "error": error,
         "max_pages": page_images.MAX_PAGES,
+        "pdf": page_images.CONVERTER.pdf_available(),
     }
     return render(request, "preview.html", context)
 

@@ -28,6 +28,16 @@ def safe_name(text: str, fallback: str) -> str:
     return text or fallback
 
 
+def safe_file_name(text: str, fallback: str) -> str:
+    """`safe_name` that keeps a short suffix (.docx, .pdf) when a long name is shortened; the stem is cut
+    at the same length whatever the suffix, so a document's .docx and .pdf keep the same stem."""
+    stem, dot, suffix = text.rpartition(".")
+    if not dot or not stem or not suffix.isalnum() or len(suffix) > 5:
+        return safe_name(text, fallback)
+    shorter = safe_name(stem, "")[: MAX_NAME - 6].rstrip(" .")
+    return f"{shorter}.{suffix}" if shorter else f"{safe_name(fallback.rpartition('.')[0], '文件')}.{suffix}"
+
+
 def _unique(name: str, used: set[str]) -> str:
     stem, dot, suffix = name.rpartition(".")
     if not dot or not stem:
@@ -58,7 +68,7 @@ class Bundle:
         folder = _unique(safe_name(f"{index:04d}_{name}", f"{index:04d}"), self._folders)
         names: set[str] = set()
         for filename, data in files:
-            entry = _unique(safe_name(filename, "文件.docx"), names)
+            entry = _unique(safe_file_name(filename, "文件.docx"), names)
             info = zipfile.ZipInfo(f"{folder}/{entry}", date_time=self._when)
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o600 << 16

@@ -256,7 +256,7 @@ def test_starting_an_export_needs_the_token_and_our_origin(
     assert not client.app.state.exports._jobs  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("kind", ["", "pdf", "../x", "<script>", "x" * 5000])
+@pytest.mark.parametrize("kind", ["", "docx", "../x", "<script>", "x" * 5000])
 def test_bad_kinds_are_refused(client: TestClient, applications: dict[str, str], kind: str) -> None:
     csrf = logged_in(client, "jiang")
     response = client.post(

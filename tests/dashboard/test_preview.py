@@ -38,11 +38,9 @@ def complete_application(client: TestClient) -> tuple[str, str]:
 
 
 @pytest.fixture
-def converter(monkeypatch: pytest.MonkeyPatch) -> page_images.PageImages:
-    """A fresh converter (empty cache) for each test."""
-    fresh = page_images.PageImages()
-    monkeypatch.setattr(page_images, "CONVERTER", fresh)
-    return fresh
+def converter(pdf_converter: page_images.PageImages) -> page_images.PageImages:
+    """The tests' shared warm converter, its caches emptied for each test."""
+    return pdf_converter
 
 
 @needs_libreoffice
@@ -134,6 +132,8 @@ def test_a_conversion_that_hangs_is_stopped(tmp_path) -> None:  # type: ignore[n
     hanging = tmp_path / "soffice"
     hanging.write_text("#!/bin/sh\nsleep 30 &\nwait\n")
     hanging.chmod(0o755)
-    converter = page_images.PageImages(soffice=str(hanging), pdftoppm="/bin/true", timeout=1)
+    converter = page_images.PageImages(
+        soffice=str(hanging), pdftoppm="/bin/true", timeout=1, uno_python="off"
+    )
     with pytest.raises(page_images.PreviewError, match="超时"):
         converter.pages("app", "doc", b"not a docx")

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import re
 import subprocess
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
@@ -157,43 +156,33 @@ def test_pdf_is_converted_once_per_application_version(client: TestClient, done:
     assert first[0].result().filename.endswith(".pdf")
 
 
-def test_pdfs_and_previews_run_one_libreoffice_at_a_time(
+def test_pdfs_and_previews_share_the_bounded_converter(
     client: TestClient, done: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     intake = intake_of(client)
     intake._pdf_cache.clear()
+    converter = page_images.CONVERTER
+    converter.forget()
     ticket = tickets.read(
         intake.store.keys, done["checklist_url"].rsplit("/", 1)[1], lambda _i: done["resume_code"]
     )
     assert ticket is not None
     app = intake.store.get(ticket.app_id)
     assert app is not None
-    active, most = [0], [0]
-    lock = threading.Lock()
-    real = page_images.PageImages._soffice_pdf
-
-    def counted(self: page_images.PageImages, *args: Any) -> Path:
-        with lock:
-            active[0] += 1
-            most[0] = max(most[0], active[0])
-        try:
-            return real(self, *args)
-        finally:
-            with lock:
-                active[0] -= 1
-
-    monkeypatch.setattr(page_images.PageImages, "_soffice_pdf", counted)
     (docx,) = intake.documents(app.id)
     with ThreadPoolExecutor(4) as pool:
         jobs = [
             pool.submit(lambda: intake.pending_checklist_pdf(app).result()),
             pool.submit(lambda: [f.result() for f in intake.pending_pdfs(app)]),
-            pool.submit(lambda: page_images.CONVERTER.pages(app.id, "x", docx.data)),
+            pool.submit(lambda: converter.pages(app.id, "x", docx.data)),
             pool.submit(lambda: pdf.to_pdf(docx.data)),
         ]
         for job in jobs:
             job.result(timeout=300)
-    assert most[0] == 1
+    assert 1 <= converter.most_active <= converter.workers
+    # one conversion of the .docx for the PDF download, the preview and to_pdf (by content hash), one of
+    # the checklist
+    assert converter.conversions == 2
 
 
 def test_too_many_waiting_pdfs_are_refused_with_a_chinese_message(
