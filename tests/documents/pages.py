@@ -20,9 +20,10 @@ campaign's ``Intake.summary`` over both applications.
 Reading pages: ``pdfplumber`` characters are grouped into text *lines* (same baseline), lines into *runs*
 (characters with no gap wider than half a character between them), and runs into *blocks*: the runs of
 consecutive lines inside the same table cell (the same nearest ruling lines left and right, no ruling line
-between them) — a cell's text, or a paragraph outside tables. A label "in one piece" lies inside one run;
-an answer "appears" when it is inside one block's text (whitespace removed), or across blocks in reading
-order when it continues on the next page.
+between them) — a cell's text, or a paragraph outside tables. Page numbers (outside tables, in the top or
+bottom tenth of the page) are left out. A label is whole when it lies in one block and its lines break only
+where the official form breaks it (`Label`); an answer appears when it is inside one block's text
+(whitespace removed), or in the text of its cell read on over a page break.
 """
 
 from __future__ import annotations
