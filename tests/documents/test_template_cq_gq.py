@@ -10,11 +10,16 @@ applicant fills them.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
@@ -24,6 +29,11 @@ from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, InlineImage, Listing
 from PIL import Image
 
+from bot.engine.spec import LongTextField, TextField
+from bot.fill import fill
+from bot.intake import Intake
+from bot.registry import Registry
+from storage import Store
 from tests.documents.template_checks import (
     assert_variables,
     load_builder,
@@ -67,6 +77,7 @@ GRADE_SCALARS = (
 )
 GRADE_VARIABLES = {*GRADE_SCALARS, "photo", "work_history", "achievements"}
 POSTS_VARIABLES = {"unit_name", "filler", "filler_phone", "fill_date", "levels"}
+FORM_MAKER = "重庆市机关事业单位技术工人技术等级（岗位）考核办公室制"
 HOSTILE = ("</w:t></w:r><w:p>", "<script>alert(1)</script>", "{{ 7*7 }}", "{% if x %}", "A & B")
 
 
@@ -383,3 +394,220 @@ def test_dates_are_printed_as_given() -> None:
         tags = tags_in_single_runs(Document(str(template)))
         uses = [t for t in tags if any(name in t for name in dated)]
         assert uses and all(t in {f"{{{{ {name} }}}}" for name in dated} or "}}—{{" in t for t in uses), uses
+
+
+# --- on paper: LibreOffice, minimal and maximal answers filled the way an applicant fills them --------
+SCENARIOS = ROOT / "tests" / "scenarios"
+CM_PT = 72 / 2.54
+SENTENCE = "2018年起负责单位车辆日常维护，安全行车30万公里无事故；带徒2名，均取得中级工证书，参与编写本工种培训讲义一部。"
+
+
+def _long(n: int) -> str:
+    return (SENTENCE * (n // len(SENTENCE) + 1))[:n]
+
+
+def _max_text(field: Any) -> str:
+    """The longest answer the field takes: Chinese text, or letters where its pattern wants them."""
+    n = field.max_length
+    for candidate in (_long(n), "张" * n, "A" * n):
+        pattern = getattr(field, "pattern", None)
+        if pattern is None or re.fullmatch(pattern, candidate):
+            return candidate
+    raise AssertionError(field)
+
+
+def _answers(form: str, variant: str, kind: str, program: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = yaml.safe_load((SCENARIOS / form / "base.yaml").read_text("utf-8"))
+    if variant == "senior":
+        answers.update(current_level="高级工", apply_level="技师", apply_trade_listed="汽车驾驶员")
+        del answers["apply_trade_free"]
+    if kind == "min":  # only what is required, short
+        for key, info in program.fields.items():
+            if info.group is None and not info.field.required:
+                answers.pop(key, None)
+        if form == "cq_gq_grade":
+            answers.update(rewards_punishments="无", achievements="安全行车无事故十年。")
+        return answers
+    for key, info in program.fields.items():  # every text at its longest, every optional one answered
+        asked = not (variant == "senior" and key == "apply_trade_free")
+        if (
+            asked
+            and info.group is None
+            and isinstance(info.field, TextField | LongTextField)
+            and info.field.max_length
+        ):
+            answers[key] = _max_text(info.field)
+    if form == "cq_gq_grade":
+        rows = program.groups["work_history"].section.repeat.max
+        answers["work_history"] = [
+            {
+                "start": f"{2006 + i}-01",
+                "end": "至今" if i == rows - 1 else f"{2006 + i}-12",
+                "employer": _long(60),
+                "trade": (f"简历{i}" + SENTENCE)[:30],
+            }
+            for i in range(rows)
+        ]
+    else:
+        answers["levels"] = [
+            {
+                "level": level,
+                "approved": 9999,
+                "employed": 0,
+                "special": 9999,
+                "vacant": 9999,
+                "applied": 9999,
+            }
+            | {"retire_two": 4999, "exempt": 5000}
+            for level in (
+                "一级（高级技师）",
+                "二级（技师）",
+                "三级（高级工）",
+                "四级（中级工）",
+                "五级（初级工）",
+            )
+        ]
+    return answers
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
+    """name → the pages (pdfplumber) of each document, filled through the bot and converted in one go."""
+    pdfplumber = pytest.importorskip("pdfplumber")
+    if not shutil.which("soffice"):
+        pytest.skip("needs LibreOffice (scripts/test installs it)")
+    out = tmp_path_factory.mktemp("cq_gq_pages")
+    registry = Registry.load(ROOT / "forms", ROOT / "doc_templates")
+    today = dt.date(2021, 7, 15)
+    files = []
+    for name, campaign, form, variant in (
+        ("basic", "cq_gq_2021", "cq_gq_grade", "basic"),
+        ("senior", "cq_gq_2021", "cq_gq_grade", "senior"),
+        ("posts", "cq_gq_posts_2021", "cq_gq_posts", "posts"),
+    ):
+        program, _ = registry.resolve(campaign)
+        for kind in ("min", "max"):
+            with Store(out / f"data-{name}-{kind}") as store:
+                intake = Intake(registry, store, clock=lambda: today)
+                answers = _answers(form, variant, kind, program)
+                result = fill(intake, campaign, answers, base=SCENARIOS / form, today=today)
+            assert result.data["status"] == "complete", (name, kind, result.data["errors"])
+            (document,) = result.documents
+            path = out / f"{name}-{kind}.docx"
+            path.write_bytes(document.data)
+            files.append(path)
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{out}/lo",
+         "--convert-to", "pdf", "--outdir", str(out), *map(str, files)],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    pages = {}
+    for path in files:
+        with pdfplumber.open(path.with_suffix(".pdf")) as pdf:
+            pages[path.stem] = [
+                (page.extract_text(), page.extract_words(), page.edges, page.chars) for page in pdf.pages
+            ]
+    return pages
+
+
+def _flat(page: Any) -> str:
+    return re.sub(r"\s+", "", page[0])
+
+
+def _on_pages(pages: list[Any], text: str) -> list[int]:
+    return [i for i, page in enumerate(pages, 1) if text in _flat(page)]
+
+
+RECORD_LABELS = {
+    "basic": ["考核记录", "业务理论考核", "鉴定（考核）", "社会保障部门意见", "办公室意见"],
+    "senior": [
+        "考核记录",
+        "业务理论考核",
+        "委员会意见",
+        "应到人数",
+        "表决结果",
+        "同意人数",
+        "弃权人数",
+        "负责人签字",
+        "办公室意见",
+    ],
+}
+
+
+@pytest.mark.parametrize("variant", ["basic", "senior"])
+@pytest.mark.parametrize("kind", ["min", "max"])
+def test_register_pages_follow_the_official_plan(
+    printed: dict[str, list[Any]], variant: str, kind: str
+) -> None:
+    pages = printed[f"{variant}-{kind}"]
+    assert FORM_MAKER in _flat(pages[0])  # the cover holds the longest answers on its one page
+    assert _on_pages(pages, "填表说明") == [2]
+    assert _on_pages(pages, "身份证号码") == [3]
+    record = {label: _on_pages(pages, label) for label in RECORD_LABELS[variant]}
+    record_page = record["考核记录"][0]
+    assert all(found == [record_page] for found in record.values()), record  # one block, on one page
+    achievements = _on_pages(pages, "主要专业技术业绩")[-1]
+    if kind == "min":  # the official page plan
+        assert len(pages) == (4 if variant == "basic" else 5)
+        assert achievements == 4 and record_page == (4 if variant == "basic" else 5)
+        assert all(_on_pages(pages, label) == [3] for label in ("工作简历", "奖励或处分"))
+    else:  # longer answers push the blocks on, whole
+        assert len(pages) <= (9 if variant == "basic" else 10)
+        assert record_page == len(pages)
+        if variant == "senior":
+            assert record_page > _on_pages(pages, "区县（自治县）人力社保部门意见：")[0]
+    # 工作简历 runs over a page at most: its header rows come with it
+    for page_number in {p for i in range(8) for p in _on_pages(pages, f"简历{i}")}:
+        assert "在何单位" in _flat(pages[page_number - 1]) and "从事何工种" in _flat(pages[page_number - 1])
+
+
+@pytest.mark.parametrize("variant", ["basic", "senior"])
+def test_register_labels_print_whole_and_the_photo_box_keeps_its_size(
+    printed: dict[str, list[Any]], variant: str
+) -> None:
+    for kind in ("min", "max"):
+        _, words, edges, chars = printed[f"{variant}-{kind}"][2]
+        lines = {w["text"] for w in words}
+        assert {
+            "参加工作",
+            "时间",
+            "本技术工种",
+            "年限",
+            "从事现工种",
+            "等级年限",
+            "现工种/等级",
+            "申报工种/等级",
+        } <= lines
+        assert not {"参加工作时", "本技术工", "从事现工种等"} & lines
+        # no photo: the official 贴照片 (the placeholder 「（照片）」 until the renderer passes "")
+        stick = next(c for c in chars if c["text"] in "贴照" and c["x0"] > 15 * CM_PT)
+        left = max(
+            e["x0"]
+            for e in edges
+            if e["orientation"] == "v" and e["x0"] < stick["x0"] and e["top"] <= stick["top"] <= e["bottom"]
+        )
+        right = min(
+            e["x0"]
+            for e in edges
+            if e["orientation"] == "v" and e["x0"] > stick["x1"] and e["top"] <= stick["top"] <= e["bottom"]
+        )
+        top = max(
+            e["top"]
+            for e in edges
+            if e["orientation"] == "h" and e["top"] < stick["top"] and e["x0"] <= stick["x0"] <= e["x1"]
+        )
+        bottom = min(
+            e["top"]
+            for e in edges
+            if e["orientation"] == "h" and e["top"] > stick["bottom"] and e["x0"] <= stick["x0"] <= e["x1"]
+        )
+        assert (right - left) / CM_PT >= 3.75 and (bottom - top) / CM_PT >= 5.05  # 35 × 49 mm and its padding
+
+
+@pytest.mark.parametrize("kind", ["min", "max"])
+def test_posts_filing_prints_on_one_page(printed: dict[str, list[Any]], kind: str) -> None:
+    (page,) = printed[f"posts-{kind}"]
+    words = {w["text"] for w in page[1]}
+    # captions break where they read well: 一级 / （高级技师）, 特设岗位 / 聘用人数
+    assert {"一级", "（高级技师）", "特设岗位", "聘用人数", "申报条件的"} <= words
+    assert "2.区县级事业单位人事综合管理部门填写表格后，报市工考办备案。" in _flat(page)
