@@ -7,9 +7,16 @@
   boxes with the label inline, and a 考核记录 adding the 评审委员会 vote table (应到/实到人数,
   同意/不同意/弃权人数, 负责人签字) left blank for the committee.
 
-Each has a cover page, the 填表说明, the personal grid with 工作简历 rows and the opinion / 考核记录
-boxes. The page setup, fonts and table helpers come from ``tools/docx_kit.py`` (shared by all
-the builders) so every Jinja tag sits in exactly one run.
+Each follows the official page plan (see "page plan" below): a cover page, the 填表说明, the personal
+grid with 学历, 工作简历 and 奖惩, then 主要专业技术业绩 with the opinion boxes and the 考核记录 (附件1: 4
+pages; 附件2: 5 pages, its 考核记录 on page 5). The page setup, fonts and table helpers come from
+``tools/docx_kit.py`` (shared by all the builders) so every Jinja tag sits in exactly one run.
+
+Printing: every row is unsplittable except the 业绩 answer; 工作简历 is its own table so its two header
+rows repeat on a following page; 考核记录 (with the 评审委员会 block) sits in one unsplittable row of a
+borderless outer table so it moves to the next page whole; labels break only where the official form
+breaks them. The photo box holds a 35 × 49 mm photo and prints 「贴照片」 when ``photo`` is empty. Dates
+arrive formatted (one formatter per form) and are printed as given.
 
 Jinja variables used (nothing else):
     institution is not used; employer, name, apply_trade_text, apply_level, fill_date_text, gender,
