@@ -45,6 +45,7 @@ from docx_kit import (
     new_table,
     repeat_header,
     save,
+    set_cell_margins,
     set_row_height,
     setup_document,
     tiny_spacer,
@@ -163,6 +164,7 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
         ),
         strict=True,
     ):
+        set_cell_margins(cell, 0, 0.2)  # 填报人 starts at the margin, under 备注
         paragraph = format_paragraph(cell.paragraphs[0], align=LEFT, before=Pt(6), after=Pt(6))
         add_run(paragraph, caption, size=SIZE_XIAOSI)
         add_run(paragraph, tag, size=SIZE_XIAOSI)
