@@ -8,8 +8,8 @@
   同意/不同意/弃权人数, 负责人签字) left blank for the committee.
 
 Each follows the official page plan (see "page plan" below): a cover page, the 填表说明, the personal
-grid with 学历, 工作简历 and 奖惩, then 主要专业技术业绩 with the opinion boxes and the 考核记录 (附件1: 4
-pages; 附件2: 5 pages, its 考核记录 on page 5). The page setup, fonts and table helpers come from
+grid with 学历, 工作简历 and 奖惩, then 主要专业技术业绩 with the opinion boxes and the 考核记录: 4 pages.
+The page setup, fonts and table helpers come from
 ``tools/docx_kit.py`` (shared by all the builders) so every Jinja tag sits in exactly one run.
 
 Printing: every row is unsplittable except the 业绩 answer; 工作简历 is its own table so its two header
@@ -120,11 +120,10 @@ CITY_OFFICE_OPINION = "市机关事业单位技术工人技术等级（岗位）
 COMMITTEE = "市机关事业单位工勤人员技师高级技师评审委员会意见"
 
 # --- page plan (A4: 24.6 cm usable height between the 2.54 cm margins) ---------------------------
-# The official forms' pages: 1 cover; 2 填表说明; 3 the personal grid, 学历, 工作简历 and 奖惩; 4 主要专业
-# 技术业绩 and the three opinion boxes; 附件1 also has its 考核记录 on page 4 (4 pages), 附件2 starts its
-# 考核记录 (with the 评审委员会 vote block) on page 5 (5 pages). The minimum row heights below add up, per
-# page, to what is noted beside them, so a page holds its blocks with room to spare; a longer answer grows
-# its own row (only 业绩 may run over several pages) and the blocks after it move on whole: every other
+# The official forms' pages (4 each): 1 cover; 2 填表说明; 3 the personal grid, 学历, 工作简历 and 奖惩;
+# 4 主要专业技术业绩, the three opinion boxes and the 考核记录 (附件2's with the 评审委员会 vote block).
+# The minimum row heights below add up, per page, to what is noted beside them, so a page holds its
+# blocks with room to spare; a longer answer grows its own row (only 业绩 may run over several pages) and the blocks after it move on whole: every other
 # row is unsplittable, each block's rows keep together and 工作简历's header rows repeat after a break.
 #
 # Page 3 (21.7 cm): grid 8.6 + 0.2 (the photo rows 3 × 1.7 = 5.1 cm ≥ the 49 mm 二寸 photo; four rows
@@ -141,14 +140,14 @@ HISTORY_GRID_CM: tuple[float, ...] = (4.0, 7.8, 4.8)
 HISTORY_MIN_ROWS = 5  # the official form prints five 工作简历 rows
 REWARDS_GRID_CM: tuple[float, ...] = (2.2, 14.4)
 REWARDS_HEIGHT = Cm(5.4)
-# Page 4: 附件1 (22.8 cm) 业绩 heading 0.9 + hint 1.1 + box 3.8 + three opinions 3 × 2.9, then 考核记录
-# heading 1.0 + scores 0.8 + 0.9 + three opinions 3 × 1.9; 附件2 (22.9 cm) heading 0.9 + hint 1.1 + box
-# 7.7 + three boxes 3 × 4.3. Page 5 (附件2, 19.2 cm): heading 0.9 + scores 1.0 + 1.2 + 3.8 + vote 1.0 +
-# 1.0 + 1.4 + 负责人签字 4.0 + 考核办公室意见 4.4 (blank rows for the committee and the offices).
+# Page 4, 业绩 heading 0.9 + hint 1.1 + answer box + the three opinion boxes, then the 考核记录 block
+# (heading 1.0 + its rows): 附件1 (22.8 cm) box 3.8 + 3 × 2.9, scores 0.8 + 0.9 + three opinions 3 × 1.9;
+# 附件2 (22.6 cm) box 3.2 + 3 × 2.4, scores 0.8 + 0.9 + opinion 1.6 + the committee's vote 0.8 + 0.8 + 0.9
+# + 负责人签字 1.6 + 考核办公室意见 1.9 (blank rows for the committee and the offices).
 BOX_GRID_CM: tuple[float, ...] = (2.4, 14.2)
 HINT_HEIGHT = Cm(0.9)
-ACHIEVEMENT_HEIGHT = {"basic": Cm(3.8), "senior": Cm(7.7)}
-OPINION_HEIGHT = {"basic": 2.9, "senior": 4.3}  # cm
+ACHIEVEMENT_HEIGHT = {"basic": Cm(3.8), "senior": Cm(3.2)}
+OPINION_HEIGHT = {"basic": 2.9, "senior": 2.4}  # cm
 RECORD_GRID_CM: tuple[float, ...] = (3.2, 2.2, 2.2, 3.0, 3.0, 3.0)
 COVER_GRID_CM: tuple[float, ...] = (3.8, 9.0)
 COVER_ROW_HEIGHT = Cm(1.3)
@@ -478,7 +477,7 @@ def _vote_rows() -> list[tuple[str, list[Cell], float]]:
                 label(2, 2, "实到人数"),
                 label(3, 5, "表决结果"),
             ],
-            1.0,
+            0.8,
         ),
         (
             "vote",
@@ -490,20 +489,17 @@ def _vote_rows() -> list[tuple[str, list[Cell], float]]:
                 label(4, 4, "不同意人数"),
                 label(5, 5, "弃权人数"),
             ],
-            1.0,
+            0.8,
         ),
-        ("vote", [value(i, i, "") for i in range(6)], 1.4),
-        ("sign", [value(0, 0, ""), value(1, 5, "", LEFT)], 4.0),
+        ("vote", [value(i, i, "") for i in range(6)], 0.9),
+        ("sign", [value(0, 0, ""), value(1, 5, "", LEFT)], 1.6),
     ]
 
 
 def build_record(doc: DocumentObject, variant: str) -> Table:
-    """考核记录: 附件1 right after the opinions on page 4, 附件2 on its own page 5; one block either way
-    (the heading and the table in one unsplittable row, see :func:`_block`)."""
-    if variant == "basic":
-        _spacer(doc)
-    else:
-        tiny_spacer(doc, page_break=True)
+    """考核记录 right after the opinions on page 4, one block (the heading and the table in one unsplittable
+    row, see :func:`_block`): on a page of its own when a long 业绩 pushes it on."""
+    _spacer(doc)
     block = _block(doc)
     _heading(block.paragraphs[0], "考核记录", before=Pt(4))
     practical = "实际操作考核" if variant == "basic" else "实际操作考试"
@@ -517,12 +513,12 @@ def build_record(doc: DocumentObject, variant: str) -> Table:
                 label(3, 3, practical),
                 label(4, 5, "综合评审考试"),
             ],
-            0.8 if variant == "basic" else 1.0,
+            0.8,
         ),
         (
             "scores",
             [value(0, 0, ""), value(1, 2, ""), value(3, 3, ""), value(4, 5, "")],
-            0.9 if variant == "basic" else 1.2,
+            0.9,
         ),
     ]
     office = "市机关事业单位\n技术工人技术等级\n（岗位）考核\n办公室意见"
@@ -538,9 +534,9 @@ def build_record(doc: DocumentObject, variant: str) -> Table:
         ]
     else:
         rows += [
-            ("opinion", [value(0, 0, ""), value(1, 5, "", LEFT)], 3.8),
+            ("opinion", [value(0, 0, ""), value(1, 5, "", LEFT)], 1.6),
             *_vote_rows(),
-            ("opinion", [label(0, 0, office), value(1, 5, "", LEFT)], 4.4),
+            ("opinion", [label(0, 0, office), value(1, 5, "", LEFT)], 1.9),
         ]
     table = new_table(block, len(rows), RECORD_GRID_CM)  # type: ignore[arg-type]  # a cell adds tables too
     for idx, (kind, cells, height) in enumerate(rows):

@@ -35,6 +35,7 @@ from docx_kit import (
     SIZE_SANHAO,
     SIZE_XIAOER,
     SIZE_XIAOSI,
+    SIZE_XIAOWU,
     add_run,
     fill_row,
     format_paragraph,
@@ -63,8 +64,7 @@ LEVELS: tuple[str, ...] = (
     "四级（中级工）",
     "五级（初级工）",
 )
-# A caption too long for its cell breaks where it reads well ("\n"), never inside a word: the level
-# columns print "一级" over "（高级技师）".
+# A caption too long for its cell breaks where the official form breaks it ("\n").
 POST_ROWS: tuple[tuple[str, str], ...] = (
     ("核准岗位数", "approved"),
     ("现聘人数", "employed"),
@@ -73,7 +73,7 @@ POST_ROWS: tuple[tuple[str, str], ...] = (
 )
 APPLY_ROWS: tuple[tuple[str, str], ...] = (
     ("当年岗位申报数量", "applied"),
-    ("其中：符合“退二进一”\n申报条件的", "retire_two"),
+    ("其中：符合\n“退二进一”\n申报条件的", "retire_two"),
     ("符合不受岗位限额\n申报条件的", "exempt"),
 )
 NOTES: tuple[str, ...] = (
@@ -83,8 +83,12 @@ NOTES: tuple[str, ...] = (
     "市级事业单位人事综合管理部门、申报单位各留存一份，作为单位推荐佐证材料及岗位聘用依据。",
     "2.区县级事业单位人事综合管理部门填写表格后，报市工考办备案。",
 )
-# 岗位情况 | the row captions | five level columns, each 2.26 cm inside: "（高级技师）" on one line.
-GRID_CM: tuple[float, ...] = (1.2, 3.1, 2.46, 2.46, 2.46, 2.46, 2.46)
+# 岗位情况 | the row captions | five level columns. The table is set in 小五 (9 pt) so each level's
+# caption prints on one line as on the official form: "一级（高级技师）" is 2.54 cm, its column 2.66 cm
+# inside (0.05 cm padding).
+GRID_CM: tuple[float, ...] = (0.9, 1.9, 2.76, 2.76, 2.76, 2.76, 2.76)
+LEVEL_PADDING_CM = 0.05
+TABLE_SIZE = SIZE_XIAOWU
 FOOTER_GRID_CM: tuple[float, ...] = (5.8, 5.2, 5.6)
 LABEL_LINE = Pt(12)  # the lines of a two-line caption 12 pt apart
 LEFT = WD_ALIGN_PARAGRAPH.LEFT
@@ -117,20 +121,23 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
     n_rows = 1 + len(POST_ROWS) + len(APPLY_ROWS) + 1
     table = new_table(doc, n_rows, GRID_CM)
     header = [label(0, 0, "岗位\n情况"), label(1, 1, "等级")]
-    header += [label(i + 2, i + 2, lv.replace("（", "\n（", 1)) for i, lv in enumerate(LEVELS)]
-    _tight(fill_row(table, 0, header))
-    set_row_height(table.rows[0], Cm(1.2))
+    header += [label(i + 2, i + 2, lv) for i, lv in enumerate(LEVELS)]
+    cells = fill_row(table, 0, header, size=TABLE_SIZE)
+    _tight(cells)
+    for cell in cells[2:]:
+        set_cell_margins(cell, LEVEL_PADDING_CM, LEVEL_PADDING_CM)
+    set_row_height(table.rows[0], Cm(1.0))
     repeat_header(table.rows[0])  # the level columns' captions, should the table ever run on
     for idx, (caption, column) in enumerate(POST_ROWS, start=1):
         cells = [value(0, 0, ""), label(1, 1, caption)]
         cells += [value(i + 2, i + 2, level_tag(lv, column)) for i, lv in enumerate(LEVELS)]
-        _tight(fill_row(table, idx, cells))
+        _tight(fill_row(table, idx, cells, size=TABLE_SIZE))
         set_row_height(table.rows[idx], Cm(1.0))
     start = 1 + len(POST_ROWS)
     for idx, (caption, column) in enumerate(APPLY_ROWS, start=start):
         cells = [label(0, 1, caption)]
         cells += [value(i + 2, i + 2, level_tag(lv, column)) for i, lv in enumerate(LEVELS)]
-        _tight(fill_row(table, idx, cells))
+        _tight(fill_row(table, idx, cells, size=TABLE_SIZE))
         set_row_height(table.rows[idx], Cm(1.0))
     last = n_rows - 1
     _tight(
@@ -143,6 +150,7 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
                 label(4, 5, "同级事业单位人事\n综合管理部门备案意见"),
                 value(6, 6, ""),
             ],
+            size=TABLE_SIZE,
         )
     )
     set_row_height(table.rows[last], Cm(3.5))
