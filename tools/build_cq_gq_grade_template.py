@@ -194,7 +194,7 @@ def _sized_answer(cell: _Cell, variable: str) -> None:
             paragraphs.append(("{%p else %}", None))
         else:
             keyword = "if" if idx == 0 else "elif"
-            paragraphs.append((f"{{%p {keyword} {variable}|length <= {limit} %}}", None))
+            paragraphs.append((f"{{%p {keyword} {variable}|string|length <= {limit} %}}", None))
         paragraphs.append((f"{{{{ {variable} }}}}", size))
     paragraphs.append(("{%p endif %}", None))
     first = True

@@ -374,6 +374,10 @@ def test_cover_and_photo_label(tmp_path: Path, variant: str) -> None:
     assert sizes["重庆市" * 20] == 10.5 and sizes["张三"] == 16 and sizes["汽车驾驶员" * 4] == 12
     grid = _table_with(doc, "身份证号码")
     assert _Cell(grid.rows[0]._tr.tc_lst[-1], grid).text == "贴\n照\n片"
+    # a value with a line break reaches the template as a Listing: measured as text, printed small
+    context["employer"] = Listing("重庆市\n渝北区" * 5)
+    doc = _render(GRADE[variant], context, tmp_path / "listing.docx")
+    assert "重庆市\n渝北区" * 5 in _text(doc)
 
     tpl = DocxTemplate(GRADE[variant])
     picture = tmp_path / "photo.png"
