@@ -115,19 +115,17 @@ ACHIEVEMENT_HINT = "生产（工种）成就、技术攻关、革新成果、创
 VACANCY_HINT = "（请说明有无相应空岗或不受岗位限额参评的情形）"
 STAMP = "（公章）"
 DATE_LINE = "年    月    日"
-DISTRICT_OPINION = "区县（自治县）人力资源和社会保障部门意见"
-CITY_OFFICE_OPINION = "市机关事业单位技术工人技术等级（岗位）考核办公室意见"
-COMMITTEE = "市机关事业单位工勤人员技师高级技师评审委员会意见"
 
 # --- page plan (A4: 24.6 cm usable height between the 2.54 cm margins) ---------------------------
 # The official forms' pages (4 each): 1 cover; 2 填表说明; 3 the personal grid, 学历, 工作简历 and 奖惩;
 # 4 主要专业技术业绩, the three opinion boxes and the 考核记录 (附件2's with the 评审委员会 vote block).
 # The minimum row heights below add up, per page, to what is noted beside them, so a page holds its
-# blocks with room to spare; a longer answer grows its own row (only 业绩 may run over several pages) and the blocks after it move on whole: every other
-# row is unsplittable, each block's rows keep together and 工作简历's header rows repeat after a break.
+# blocks with room to spare; a longer answer grows its own row (only 业绩 may run over several pages)
+# and the blocks after it move on whole: every other row is unsplittable, each block's rows keep
+# together and 工作简历's header rows repeat after a break.
 #
-# Page 3 (21.7 cm): grid 8.6 + 0.2 (the photo rows 3 × 1.7 = 5.1 cm ≥ the 49 mm 二寸 photo; four rows
-# of 1.0), 学历 1.8, 工作简历 5.6 (header 1.6 + at least 5 rows of 0.8: blank ones for handwriting, as on
+# Page 3 (21.9 cm): grid 9.1 (the photo rows 3 × 1.7 = 5.1 cm ≥ the 49 mm 二寸 photo; four rows of
+# 1.0), 学历 1.8, 工作简历 5.6 (header 1.6 + at least 5 rows of 0.8: blank ones for handwriting, as on
 # the official form), 奖惩 5.4. The tables are apart only for Word (a hidden paragraph between them).
 GRID_CM: tuple[float, ...] = (2.2, 3.1, 1.3, 1.3, 2.7, 2.2, 3.8)
 PHOTO_PADDING_CM = 0.05  # the photo column is 3.8 cm: 3.7 cm inside, for a 35 mm wide photo
