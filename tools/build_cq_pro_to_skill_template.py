@@ -42,8 +42,7 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.enum.text import WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -297,14 +296,16 @@ def build_basic_info(doc: DocumentObject) -> None:
         set_row_height(fixed.rows[idx], PHOTO_ROW_HEIGHT if idx < 3 else FIELD_ROW_HEIGHT)
     # 照片: one box over the first three rows (35 x 49 mm, 近期二寸免冠彩色照片).
     photo_box(fixed, last)
-    join_below(fixed)
     joint(doc)
     education = list_table(
         doc, EDUCATION_GRID_CM, [education_header], "{%tr for r in education %}", education_row
     )
-    join_below(education)
+    join(fixed, education)
     joint(doc)
-    list_table(doc, WORK_GRID_CM, [work_heading, work_header], "{%tr for w in work_history %}", work_row)
+    work = list_table(
+        doc, WORK_GRID_CM, [work_heading, work_header], "{%tr for w in work_history %}", work_row
+    )
+    join(education, work)
 
 
 def joint(doc: DocumentObject) -> None:
@@ -314,13 +315,11 @@ def joint(doc: DocumentObject) -> None:
     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
 
 
-def join_below(table: Table) -> None:
-    """No bottom rule: the next table's top rule closes this one (they print as one grid)."""
-    borders = table._tbl.tblPr.find(qn("w:tblBorders"))
-    bottom = borders.find(qn("w:bottom"))
-    for key in list(bottom.attrib):
-        del bottom.attrib[key]
-    bottom.set(qn("w:val"), "nil")
+def join(upper: Table, lower: Table) -> None:
+    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
+    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
+    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
+        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
 
 
 def list_table(
