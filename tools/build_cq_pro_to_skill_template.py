@@ -50,13 +50,13 @@ from docx.table import Table, _Cell
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docx_kit import (
-    CELL_PADDING_CM,
     HEITI,
     SIZE_SANHAO,
     SIZE_XIAOER,
     SIZE_XIAOSI,
     SIZE_XIAOWU,
     SIZE_YIHAO,
+    SONGTI,
     Cell,
     add_page_number_footer,
     add_run,
@@ -73,6 +73,7 @@ from docx_kit import (
     pledge_box,
     repeat_header,
     save,
+    set_fonts,
     set_row_height,
     setup_document,
     tiny_spacer,
@@ -115,6 +116,7 @@ BOX_LABELS: dict[str, str] = {
 # and an underlined tab runs the last line's rule to the right edge, so a long unit name that wraps stays
 # on its rules.
 COVER_GRID_CM: tuple[float, ...] = (5.6, 10.0)
+COVER_CELL_MARGINS_CM = 0.5  # a borderless table's default cell margins (0.19 cm a side) and some air
 
 INSTRUCTIONS: tuple[str, ...] = (
     "一、贯通评价实行诚信报考制度，申请人签订诚信承诺，诚信承诺须由申请人本人亲笔签名。",
@@ -137,16 +139,21 @@ FOOTNOTE = "注：相关材料复印件附后。"
 
 # --- page builders ----------------------------------------------------------------------
 def underlined_field(cell: _Cell, tag: str, width_cm: float) -> None:
-    """``tag`` underlined, then an underlined tab to the cell's right edge (the form's "______")."""
+    """``tag`` underlined, then an underlined tab to the cell's right edge (the form's "______"); a
+    zero-width space ends the line, so the tab is not trailing white space (which is not underlined)."""
     paragraph = format_paragraph(cell.paragraphs[0], align=WD_ALIGN_PARAGRAPH.LEFT, line_spacing=1.3)
     paragraph.paragraph_format.tab_stops.add_tab_stop(
-        Cm(width_cm - 2 * CELL_PADDING_CM), WD_TAB_ALIGNMENT.RIGHT
+        Cm(width_cm - COVER_CELL_MARGINS_CM), WD_TAB_ALIGNMENT.RIGHT
     )
     run = add_run(paragraph, tag, size=SIZE_SANHAO)
     run.font.underline = True
     tab = add_run(paragraph, "", size=SIZE_SANHAO)
-    tab.font.underline = True
     tab._r.append(OxmlElement("w:tab"))
+    end = add_run(paragraph, "\u200b", size=SIZE_SANHAO)
+    for rule in (tab, end):
+        rule.font.underline = True
+        set_fonts(rule._r, SONGTI, latin=SONGTI)  # the rule at the height of the CJK text's underline
+        rule._r.rPr.rFonts.set(qn("w:hint"), "eastAsia")
 
 
 def build_cover(doc: DocumentObject) -> None:

@@ -533,7 +533,8 @@ def test_cover_carries_the_attachment_mark_and_underlined_fields() -> None:
         runs = row.cells[1].paragraphs[0].runs
         assert runs[0].text.startswith("{{") and runs[0].font.underline
         # an underlined tab runs the rule to the right edge, also under a wrapped long name
-        assert runs[-1]._r.find(qn("w:tab")) is not None and runs[-1].font.underline
+        assert runs[1]._r.find(qn("w:tab")) is not None and runs[1].font.underline
+        assert runs[-1].text == "\u200b" and runs[-1].font.underline  # the tab is not trailing space
 
 
 def test_labels_fit_their_cells() -> None:
