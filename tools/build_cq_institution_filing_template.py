@@ -80,10 +80,12 @@ STAMP_LINE = "评价机构盖章："
 # 一、二: a 5-column grid; the mapping rows use one column each (序号, 职业名称, 工种名称, 等级,
 # 对应专业技术职称专业范围); the basic-information rows pair label/value cells over it.
 BASIC_GRID_CM: tuple[float, ...] = (3.3, 3.3, 2.6, 2.7, 4.7)
+# 二's own grid (same width): wide columns for long answers (专业范围 up to 100 characters).
+MAPPING_GRID_CM: tuple[float, ...] = (1.0, 3.0, 3.0, 2.6, 7.0)
 # 三（一） 序号, 姓名, 身份证号, 职务/职称, 学历, 工作职责 — 身份证号 wide enough for 18 digits.
-STAFF_GRID_CM: tuple[float, ...] = (1.1, 2.0, 4.0, 3.2, 1.6, 4.7)
+STAFF_GRID_CM: tuple[float, ...] = (1.0, 3.0, 3.3, 4.2, 1.6, 3.5)
 # 三（二） 序号, 姓名, 身份证号, 职务/职称/技能等级, 学历, 专业方向, 是否本单位人员.
-EXPERT_GRID_CM: tuple[float, ...] = (1.1, 1.9, 4.0, 2.9, 1.5, 2.9, 2.3)
+EXPERT_GRID_CM: tuple[float, ...] = (1.0, 2.4, 3.3, 3.3, 1.4, 3.1, 2.1)
 FIELD_ROW_HEIGHT = Cm(0.9)
 LIST_ROW_HEIGHT = Cm(0.8)
 
@@ -168,7 +170,7 @@ def build_basic_table(doc: DocumentObject) -> None:
         ),
         ("tag", "{%tr endfor %}"),
     ]
-    mappings = new_table(doc, len(layout), BASIC_GRID_CM)
+    mappings = new_table(doc, len(layout), MAPPING_GRID_CM)
     _fill_table(mappings, layout, n_cols)
     repeat_header(mappings.rows[0])
     repeat_header(mappings.rows[1])
