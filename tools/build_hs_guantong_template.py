@@ -81,7 +81,7 @@ SUBTITLE = "（依据黄人社函〔2020〕77号）"
 
 # Basic grid: 7 columns (cm); the last one is the 照片 column: a 35 mm wide 二寸 photo plus the box's
 # paddings. Label columns hold their labels on one line (五号 bold); an 11-digit mobile number fits col 5.
-BASIC_GRID_CM: tuple[float, ...] = (2.8, 2.1, 1.1, 2.0, 2.5, 2.3, 3.8)
+BASIC_GRID_CM: tuple[float, ...] = (3.2, 2.0, 1.0, 1.9, 2.45, 2.25, 3.8)
 PHOTO_LABEL = "照片"
 PHOTO_ROW_HEIGHT = Cm(1.75)  # three rows -> a 5.25 cm high box for the 49 mm photo
 FIELD_ROW_HEIGHT = Cm(0.9)
@@ -286,10 +286,10 @@ def build_skill_form(output: Path) -> Path:
         *personal_rows(),
         pair("工作单位", "{{ employer }}", "现从事岗位", "{{ position }}"),
         pair("现专业技术职称", "{{ title_text }}", "取得职称时间", "{{ title_obtained }}"),
-        pair("申报职业\n（工种）", "{{ apply_occupation }}", "申报等级", "{{ apply_level }}"),
+        pair("申报职业（工种）", "{{ apply_occupation }}", "申报等级", "{{ apply_level }}"),
         pair("评价类别", "{{ occ_type }}", "参加工作时间", "{{ work_start }}"),
         wide("评价方式", "{{ method }}"),
-        wide("相关专业\n毕业证书", "{{ related_degree }}（有的可免于理论知识考试）"),
+        wide("相关专业毕业证书", "{{ related_degree }}（有的可免于理论知识考试）"),
     ]
     build_grid(doc, rows)
     build_boxes(doc, (("所在单位意见", ""), ("评价机构意见", "")), SKILL_FOOTNOTE)
