@@ -80,7 +80,7 @@ OCCUPATION_GRID_CM: tuple[float, ...] = (1.0, 3.0, 2.2, 2.1, 2.5, 3.0, 2.8)
 EQUIPMENT_GRID_CM: tuple[float, ...] = (1.1, 4.5, 2.6, 3.4, 1.8, 3.2)
 STAFF_GRID_CM: tuple[float, ...] = (1.1, 2.0, 3.6, 3.2, 1.9, 4.8)
 EXPERT_GRID_CM: tuple[float, ...] = (1.0, 1.8, 3.4, 1.6, 2.4, 2.8, 3.6)
-EXAMINER_GRID_CM: tuple[float, ...] = (0.9, 1.6, 3.2, 2.4, 1.8, 2.4, 1.5, 2.8)
+EXAMINER_GRID_CM: tuple[float, ...] = (0.9, 1.6, 3.3, 2.4, 1.8, 2.4, 1.5, 2.7)
 SUPERVISOR_GRID_CM: tuple[float, ...] = (1.1, 2.0, 3.6, 4.0, 1.9, 4.0)
 PLAN_GRID_CM: tuple[float, ...] = (1.1, 2.6, 2.4, 2.7, 3.6, 4.2)
 
