@@ -469,7 +469,9 @@ def test_photo_upload_reply_carries_the_cropped_preview_only_in_its_response(cli
     response = upload(client, token, jpeg((900, 1600)), "me.jpg")
     assert response.status_code == 200, response.text
     (notice,) = [r for r in response.json()["replies"] if "photo_crop" in r["data"]]
-    assert notice["kind"] == "notice" and notice["text"].startswith("照片将按二寸（3.5×4.9 厘米）居中裁剪后打印")
+    assert notice["kind"] == "notice" and notice["text"].startswith(
+        "照片将按二寸（3.5×4.9 厘米）居中裁剪后打印"
+    )
     crop = notice["data"]["photo_crop"]
     assert {k: crop[k] for k in ("field", "width_mm", "height_mm")} == {
         "field": "photo",
