@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import threading
 import warnings
 from collections import OrderedDict
@@ -62,11 +63,21 @@ def preview(data: bytes, width_mm: float, height_mm: float) -> bytes:
     return cropped(data, width_mm, height_mm, PREVIEW_WIDTH_PX)
 
 
+def _decoded_size(size: tuple[int, int], ratio: float, limit: int) -> tuple[int, int]:
+    """The smallest size a JPEG may be decoded at (it decodes at 1/2, 1/4 or 1/8 at least this big) so
+    that the crop, whichever way the photo turns upright, is still `limit` pixels wide."""
+    width, height = size
+    scale = min(1.0, limit / (min(width, height) * min(ratio, 1.0)))
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
+
+
 def _crop(data: bytes, width_mm: float, height_mm: float, limit: int) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = open_for_decoding(data)
+            if opened.format in ("JPEG", "MPO"):
+                opened.draft(None, _decoded_size(opened.size, width_mm / height_mm, limit))
             opened.load()
     except Exception as exc:  # a stored file is checked at upload; anything else is not a photo
         raise ValueError("not a JPEG or PNG photo") from exc
