@@ -44,7 +44,8 @@ def template_context(
     for name, _ in program.computed:
         context[name] = paper_computed(ev.values.get(name), style)
     for name in program.spec.outcomes:
-        context[name] = ev.outcomes.get(name, "")
+        outcome = ev.outcomes.get(name, "")
+        context[name] = paper_dates_in(outcome, style) if isinstance(outcome, str) else outcome
     shown = {**ev.values, **{k: v for k, v in context.items() if isinstance(v, str)}}
     for name, text in document.values.items():
         context[name] = paper_dates_in(fill(text, shown), style).strip()

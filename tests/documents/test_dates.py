@@ -131,3 +131,80 @@ def test_fill_date_on_the_register_cover(registry: Registry) -> None:
     texts = [t for t in _paragraphs(documents[0].data) if t.strip()]
     label = texts.index("填表日期：")
     assert texts[label + 1] == cn_date(today), texts[label : label + 2]
+
+
+CONTEXT_FORM = """\
+id: dated
+title: 日期
+date_style: STYLE
+basis: {doc: 某文件}
+sections:
+  - id: main
+    title: 基本
+    fields:
+      - {id: born, type: year_month, prompt: 出生年月？}
+      - {id: signed, type: date, prompt: 日期？}
+      - {id: note, type: text, prompt: 备注？}
+  - id: jobs
+    title: 经历
+    repeat: {min: 1, max: 3}
+    fields:
+      - {id: start, type: year_month, prompt: 开始？}
+      - {id: end, type: year_month, prompt: 结束？, allow_present: true}
+computed:
+  filled: today
+  period: signed + " 至 " + today
+documents:
+  - id: doc
+    template: none.docx
+    filename: x.docx
+    values:
+      signed_text: "签于 {signed}（{note}）"
+"""
+
+
+@pytest.mark.parametrize(
+    ("style", "want"),
+    [
+        (
+            "dots",
+            [
+                "1990.01",
+                "2021.07.01",
+                "2021.07.23",
+                "2021.07.01 至 2021.07.23",
+                "签于 2021.07.01（电话 023-88152290）",
+            ],
+        ),
+        (
+            "chinese",
+            [
+                "1990年1月",
+                "2021年7月1日",
+                "2021年7月23日",
+                "2021年7月1日 至 2021年7月23日",
+                "签于 2021年7月1日（电话 023-88152290）",
+            ],
+        ),
+    ],
+)
+def test_template_context_formats_every_date_one_way(tmp_path: Path, style: str, want: list[str]) -> None:
+    from bot.documents.context import template_context
+    from bot.engine.evaluate import evaluate
+    from bot.engine.loader import load_form
+
+    path = tmp_path / "dated.yaml"
+    path.write_text(CONTEXT_FORM.replace("STYLE", style), "utf-8")
+    program = load_form(path)
+    answers = {
+        "born": "1990-01",
+        "signed": "2021-07-01",
+        "note": "电话 023-88152290",
+        "jobs": [{"start": "2012-07", "end": "至今"}],
+    }
+    ev = evaluate(program, {"answers": answers}, dt.date(2021, 7, 23))
+    context = template_context(program, ev, program.spec.documents[0], None)
+    got = [context["born"], context["signed"], context["filled"], context["period"], context["signed_text"]]
+    assert got == want
+    start = "2012.07" if style == "dots" else "2012年7月"
+    assert context["jobs"] == [{"start": start, "end": "至今"}]
