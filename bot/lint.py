@@ -137,6 +137,7 @@ class _FormLint:
         never = self._never_asked()
         self._conditions(never)
         self._author_notes()
+        self._summary_print()
         used = self._templates()
         self._unused(used)
         return self.problems
@@ -149,6 +150,31 @@ class _FormLint:
             found = AUTHOR_NOTE.search(item.text)
             if found:
                 self._add(("checklist", i, "text"), WARNING, AUTHOR_NOTE_HINT.format(word=found.group(0)))
+
+    def _summary_print(self) -> None:
+        """A summary template whose sheet says “fit to N pages wide/tall” without switching fitting on: Excel
+        and LibreOffice then print at 100 % and the last columns go to pages of their own."""
+        from openpyxl import load_workbook
+
+        for i, summary in enumerate(self.program.spec.summaries):
+            path = self.templates_dir / summary.template if summary.template else None
+            if path is None or not path.is_file():
+                continue
+            try:
+                workbook = load_workbook(path)
+            except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+                continue  # reported when the form is loaded
+            for ws in workbook.worksheets:
+                setup, fit = ws.page_setup, ws.sheet_properties.pageSetUpPr
+                if (setup.fitToWidth or setup.fitToHeight) and not (fit is not None and fit.fitToPage):
+                    self._add(
+                        ("summaries", i, "template"),
+                        WARNING,
+                        f"模板 {summary.template} 工作表 {ws.title!r} 设了“调整为 {setup.fitToWidth or 1} 页宽”，"
+                        "但没有打开缩放调整（fitToPage），打印时不生效，右边的列会单独印到别的页上。"
+                        "请在 Excel“页面设置 → 缩放”里选“调整为”，或在生成模板的脚本里写 "
+                        "ws.sheet_properties.pageSetUpPr.fitToPage = True",
+                    )
 
     def _field_paths(self) -> dict[str, Path_]:
         out: dict[str, Path_] = {}

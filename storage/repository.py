@@ -136,13 +136,13 @@ class Store:
         return None if row is None else self._application(row)
 
     def list_applications(self, campaign_id: str | None = None) -> list[Application]:
-        """All applications, or those of one campaign, oldest first."""
+        """All applications, or those of one campaign, oldest first (as stored when started together)."""
         sql = f"SELECT {_APP_COLUMNS} FROM applications"
         params: list[Any] = []
         if campaign_id is not None:
             sql += " WHERE campaign_id = ?"
             params.append(campaign_id)
-        rows = self._reads.fetchall(sql + " ORDER BY created_at, id", params)
+        rows = self._reads.fetchall(sql + " ORDER BY created_at, rowid", params)
         return [self._application(row) for row in rows]
 
     def record_turn(

@@ -4,6 +4,7 @@ read back with openpyxl; and the `shenbao export` command in a subprocess."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -221,6 +222,10 @@ def test_every_form_declares_a_summary_and_shenbao_export_writes_it_for_every_ca
         assert "1 人" in done.stdout, done.stdout
         (written,) = out.iterdir()
         workbook = load_workbook(written)
+        for sheet in workbook.worksheets[:1]:  # every summary prints one page wide, landscape
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage is True, campaign_id
+            assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.orientation == "landscape"
+            assert sheet.print_title_rows, campaign_id  # its heading row(s) on every page
         program = registry.forms[registry.campaigns[campaign_id].form]
         summary = program.summaries[0]
         if summary.summary.template is None:
@@ -231,3 +236,77 @@ def test_every_form_declares_a_summary_and_shenbao_export_writes_it_for_every_ca
         else:
             texts = [str(c.value or "") for ws in workbook for row in ws.iter_rows() for c in row]
             assert not any("{{" in t for t in texts) and any("1 人" in t or t == "1" for t in texts)
+
+
+# -- order by level, footnote ------------------------------------------------------------------------------
+
+NOTE = "备注：1.本表一式两份；\n2.备注栏中标注特殊情况。=1+1"
+
+
+def _ranked_form() -> str:
+    """The test form with 技师 added (by character 技师 sorts before 高级工; by choice it comes after), rows
+    sorted by the level alone, a footnote, and a second summary declared by `columns:`."""
+    from tests.summary_form import FORM
+
+    form = FORM.replace("choices: [中级工, 高级工]}", "choices: [中级工, 高级工, 技师]}")
+    note = json.dumps(NOTE, ensure_ascii=False)
+    form = form.replace("    sort_by: [birth]\n", f"    sort_by: [apply_level]\n    footnote: {note}\n")
+    return form + (
+        "  - id: plain\n"
+        "    filename: plain.xlsx\n"
+        "    sort_by: [apply_level]\n"
+        f"    footnote: {note}\n"
+        "    columns:\n"
+        "      - {title: 序号, value: _index}\n"
+        "      - {title: 姓名, value: name}\n"
+        "      - {title: 申报等级, value: apply_level}\n"
+    )
+
+
+def test_rows_follow_the_level_choice_order_and_the_footnote_closes_each_sheet(tmp_path: Path) -> None:
+    from bot.fill import fill
+    from tests.summary_form import person
+
+    forms, templates = write_form(tmp_path, form=_ranked_form())
+    people = [
+        person("技一", "电工", "1980-01", apply_level="技师"),
+        person("高一", "电工", "1981-01", apply_level="高级工"),
+        person("中一", "电工", "1982-01", apply_level="中级工"),
+        person("高二", "电工", "1983-01", apply_level="高级工"),
+    ]
+    with Store(tmp_path / "data") as store:
+        intake = Intake(Registry.load(forms, templates), store, clock=lambda: TODAY)
+        for answers in people:
+            assert fill(intake, CAMPAIGN, answers, base=tmp_path, today=TODAY).data["status"] == "complete"
+        templated = load_workbook(io.BytesIO(intake.summary(CAMPAIGN, "roster").data))["电工"]
+        plain = load_workbook(io.BytesIO(intake.summary(CAMPAIGN, "plain").data)).worksheets[0]
+        program = intake.registry.forms["gq_promotion"]
+        from bot.exports import summary_csv
+
+        scopes = [{**a, "application": {}} for a in people]
+        csv_text = summary_csv(program, program.summaries[1], scopes).decode("utf-8-sig")
+    # by the rank of the answer in the choices, then in the order stored (高一 before 高二)
+    assert [templated.cell(r, 2).value for r in range(5, 9)] == ["中一", "高一", "高二", "技一"]
+    assert [plain.cell(r, 2).value for r in range(4, 8)] == ["中一", "高一", "高二", "技一"]
+    assert [line.split(",")[1] for line in csv_text.splitlines()[1:]] == ["中一", "高一", "高二", "技一"]
+    # the footnote: below the last thing on the sheet, merged across the table, wrapped, tall enough
+    assert templated["A10"].value == "填表人：" and templated["A11"].value == NOTE
+    assert templated["A11"].quotePrefix is False and templated["A11"].data_type == "s"
+    assert "A11:H11" in {str(r) for r in templated.merged_cells.ranges}  # the row template is 8 wide
+    assert templated["A11"].alignment.wrap_text and templated.row_dimensions[11].height >= 2 * 14
+    assert templated["A11"].font.name == "宋体" and not templated["A11"].font.b
+    assert plain.max_row == 8 and plain["A8"].value == NOTE  # right after the 4 rows
+    assert "A8:C8" in {str(r) for r in plain.merged_cells.ranges}
+    assert plain["A8"].alignment.wrap_text and plain.row_dimensions[8].height >= 2 * 14
+    assert plain.sheet_properties.pageSetUpPr.fitToPage is True and plain.page_setup.fitToWidth == 1
+    assert "备注" not in csv_text  # the CSV holds the rows only
+
+
+def test_a_long_value_makes_its_row_tall_enough_to_print(intake: Intake) -> None:
+    from bot.documents.xlsx import text_lines
+
+    assert text_lines("汽车驾驶员", 14) == 1 and text_lines("汽" * 20, 14) == 4
+    assert text_lines("第一行\n第二行", 30) == 2 and text_lines("", 10) == 1
+    wb = load_workbook(io.BytesIO(intake.summary(CAMPAIGN, "roster").data))
+    ws = wb["汽车驾驶员"]  # 备注 holds "{{ 7*7 }}": one line, the template's 24 pt kept
+    assert ws.row_dimensions[5].height == 24

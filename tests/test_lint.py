@@ -199,6 +199,25 @@ def test_fields_shown_only_in_a_summary_table_are_used(tmp_path: Path) -> None:
     assert "note" in problem.message
 
 
+def test_summary_template_that_asks_for_one_page_wide_without_switching_fitting_on(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    from tests.summary_form import write_form
+
+    forms, templates = write_form(tmp_path)
+    workbook = load_workbook(templates / "roster.xlsx")
+    workbook.worksheets[0].page_setup.fitToWidth = 1  # what the 工勤 汇总表 template did (issue 13)
+    workbook.save(templates / "roster.xlsx")
+    problem = only(lint([forms], forms, templates), WARNING)
+    assert "roster.xlsx" in problem.message and "fitToPage" in problem.message
+    text = (forms / "gq_promotion.yaml").read_text("utf-8")
+    assert problem.where.line == line_of(text, "template: roster.xlsx")
+    workbook.worksheets[0].sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    workbook.save(templates / "roster.xlsx")
+    assert lint([forms], forms, templates) == []
+
+
 DUPLICATES = """
 duplicates:
   - id: same_person

@@ -1,6 +1,6 @@
 """Summary tables declared by `columns:` (no template): one row per application, as a printed .xlsx (title,
-header row repeated on every printed page, landscape A4, fitted to one page wide) or as CSV (UTF-8 with a
-BOM, so Excel opens it as UTF-8).
+header row repeated on every printed page, landscape A4, fitted to one page wide, the summary's `footnote`
+below the last row) or as CSV (UTF-8 with a BOM, so Excel opens it as UTF-8).
 
 Values are always text or numbers, never formulas: a text starting with = + - @ (also after leading blanks,
 tabs or line breaks) is stored in the .xlsx as a string with Excel's quote prefix, and in CSV behind a `'`."""
@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -20,7 +21,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from bot.documents.context import paper_value
-from bot.documents.xlsx import _grouped, _sheet_title, _sorted, header_values
+from bot.documents.xlsx import (
+    _grouped,
+    _sheet_title,
+    fit_row_height,
+    header_values,
+    keep_footnote_with_rows,
+    sorted_rows,
+    text_width,
+    write_footnote,
+)
 from bot.engine.campaign import Campaign
 from bot.engine.expressions import value_of
 from bot.engine.program import CompiledColumn, CompiledSummary, FormProgram
@@ -67,7 +77,7 @@ def cell_value(program: FormProgram, column: CompiledColumn, row: Row, index: in
 
 def table_rows(program: FormProgram, compiled: CompiledSummary, rows: Sequence[Row]) -> Iterator[list[Any]]:
     """The cells of each row, in `sort_by` order, numbered from 1."""
-    for i, row in enumerate(_sorted(rows, compiled.summary.sort_by), start=1):
+    for i, row in enumerate(sorted_rows(program, rows, compiled.summary.sort_by), start=1):
         yield [cell_value(program, column, row, i) for column in compiled.columns]
 
 
@@ -115,7 +125,7 @@ def build_table(
 ) -> bytes:
     """The workbook: one sheet (or one per `sheet_by` value), each a printable table."""
     summary = compiled.summary
-    ordered = _sorted(rows, summary.sort_by)
+    ordered = sorted_rows(program, rows, summary.sort_by)
     header = header_values(program, summary, campaign, today, len(ordered))
     parts: list[tuple[str, list[Row]]] = [("汇总表", ordered)]
     if summary.sheet_by:
@@ -169,6 +179,10 @@ def _write_sheet(
             widths[j - 1] = max(widths[j - 1], _width(as_text(value)))
     for j, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(j)].width = column.width or min(widths[j - 1], MAX_WIDTH)
+    for r in range(HEADER_ROW, HEADER_ROW + len(rows) + 1):
+        fit_row_height(
+            ws, r, len(columns)
+        )  # long values wrap (columns are at most MAX_WIDTH wide): rows grow to fit
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
@@ -180,13 +194,16 @@ def _write_sheet(
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if compiled.summary.footnote:
+        end = HEADER_ROW + len(rows) + 1
+        write_footnote(ws, compiled.summary.footnote, end, len(columns))
+        keep_footnote_with_rows(ws, HEADER_ROW + 1, HEADER_ROW + len(rows), end)
 
 
 def _width(text: str) -> float:
-    """Column width for a text: wide (CJK) characters count double; the longest line counts."""
+    """Column width for a text: wide (CJK) characters count about double; the longest line counts."""
     lines: Iterable[str] = text.splitlines() or [""]
-    longest = max(sum(2 if ord(c) > 0x2E7F else 1 for c in line) for line in lines)
-    return float(max(4, longest + 2))
+    return float(max(4, math.ceil(max(text_width(line) for line in lines)) + 2))
 
 
 def _put(cell: Any, value: Any) -> None:
