@@ -506,14 +506,33 @@ def test_each_answer_appears(looked: Looked, case: tuple[str, str, str]) -> None
     template = REGISTRY.template(
         next(d.document.template for d in REGISTRY.forms[form].documents if d.document.id == document)
     )
-    by_cell: dict[tuple[float, float], str] = {}
-    for page in pages:
-        for block in page.blocks:
-            by_cell[block.cell] = by_cell.get(block.cell, "") + P.normalise(block.text)
+
+    def read_on(wanted: str) -> bool:
+        """The value continued over page breaks: it starts in a block and goes on, piece by piece, in the
+        following blocks of the same cell (a heading repeated at the top of the next page is passed over)."""
+        blocks = [(b.cell, P.normalise(b.text)) for page in pages for b in page.blocks]
+        head = wanted[: min(len(wanted), 20)]
+        for index, (cell, text) in enumerate(blocks):
+            at = text.find(head)
+            if at < 0 or not wanted.startswith(text[at:]):
+                continue
+            rest = wanted[len(text) - at :]
+            for other, more in blocks[index + 1 :]:
+                if not rest:
+                    break
+                if other != cell or not more:
+                    continue
+                if rest.startswith(more):
+                    rest = rest[len(more) :]
+                elif more.startswith(rest):
+                    rest = ""
+            if not rest:
+                return True
+        return False
+
     missing = []
     for where, value in P.expected_values(item, template):
-        wanted = P.normalise(value)
-        if not (P.in_one_block(pages, value) or any(wanted in text for text in by_cell.values())):
+        if not (P.in_one_block(pages, value) or read_on(P.normalise(value))):
             missing.append(f"{where}: {value[:40]!r}")
     assert not missing, "not printed:\n" + "\n".join(missing)
 
