@@ -49,7 +49,6 @@ from docx_kit import (
     set_cell_margins,
     set_row_height,
     setup_document,
-    tiny_spacer,
     value,
 )
 
@@ -89,7 +88,8 @@ NOTES: tuple[str, ...] = (
 GRID_CM: tuple[float, ...] = (0.9, 1.9, 2.76, 2.76, 2.76, 2.76, 2.76)
 LEVEL_PADDING_CM = 0.05
 TABLE_SIZE = SIZE_XIAOWU
-FOOTER_GRID_CM: tuple[float, ...] = (5.8, 5.2, 5.6)
+FILLER_ON_ONE_LINE = 10  # characters of 填报人 that still leave 联系电话 and 填报时间 room on the line
+GAP = "        "
 LABEL_LINE = Pt(12)  # the lines of a two-line caption 12 pt apart
 LEFT = WD_ALIGN_PARAGRAPH.LEFT
 
@@ -159,23 +159,19 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
     posts.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     keep_rows_together(table, 0, last)  # one block: the table never parts from its captions
 
-    # 填报人 / 联系电话 / 填报时间 on one line, each in its own borderless cell so a long answer wraps
-    # inside its own third of the line.
-    tiny_spacer(doc)
-    footer = new_table(doc, 1, FOOTER_GRID_CM, borders=False)
-    for cell, (caption, tag) in zip(
-        footer.rows[0].cells,
-        (
-            ("填报人：", "{{ filler }}"),
-            ("联系电话：", "{{ filler_phone }}"),
-            ("填报时间：", "{{ fill_date }}"),
-        ),
-        strict=True,
+    # 填报人 / 联系电话 / 填报时间 on one line as on the official form; a 填报人 answer too long to leave
+    # room for the rest ends the line, so 联系电话 starts the next one whole.
+    footer = format_paragraph(doc.add_paragraph(), align=LEFT, before=Pt(8), after=Pt(8))
+    for text in (
+        "填报人：",
+        "{{ filler }}",
+        f"{{% if filler|string|length > {FILLER_ON_ONE_LINE} %}}\n{{% else %}}{GAP}{{% endif %}}",
+        "联系电话：",
+        "{{ filler_phone }}",
+        GAP + "填报时间：",
+        "{{ fill_date }}",
     ):
-        set_cell_margins(cell, 0, 0.2)  # 填报人 starts at the margin, under 备注
-        paragraph = format_paragraph(cell.paragraphs[0], align=LEFT, before=Pt(6), after=Pt(6))
-        add_run(paragraph, caption, size=SIZE_XIAOSI)
-        add_run(paragraph, tag, size=SIZE_XIAOSI)
+        add_run(footer, text, size=SIZE_XIAOSI)
     for note in NOTES:
         paragraph = format_paragraph(doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.JUSTIFY, line_spacing=1.25)
         add_run(paragraph, note, size=SIZE_XIAOSI)

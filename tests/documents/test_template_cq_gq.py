@@ -614,3 +614,18 @@ def test_posts_filing_prints_on_one_page(printed: dict[str, list[Any]], kind: st
     # each level's caption on one line as on the official form; 特设岗位 / 聘用人数 broken as it breaks it
     assert {"一级（高级技师）", "五级（初级工）", "特设岗位", "聘用人数", "申报条件的"} <= words
     assert "2.区县级事业单位人事综合管理部门填写表格后，报市工考办备案。" in _flat(page)
+
+
+@pytest.mark.parametrize(
+    ("filler", "between"), [("李四", " " * 8), ("重庆市南岸区水利工程管理站综合科", "\n")]
+)
+def test_posts_footer_keeps_its_captions_whole(tmp_path: Path, filler: str, between: str) -> None:
+    """填报人 / 联系电话 / 填报时间 on one line; a long 填报人 answer ends the line so 联系电话 is not cut."""
+    context = {
+        "unit_name": "单位",
+        "filler": filler,
+        "filler_phone": "13800138000",
+        "fill_date": "2021.07.10",
+    }
+    text = _text(_render(POSTS, {**context, "levels": []}, tmp_path / "out.docx"))
+    assert f"填报人：{filler}{between}联系电话：13800138000        填报时间：2021.07.10" in text
