@@ -134,7 +134,7 @@ PHOTO_ROW_HEIGHT = Cm(1.7)  # 3 rows = 5.1 cm: a 49 mm high photo
 FIELD_ROW_HEIGHT = Cm(1.0)
 LIST_ROW_HEIGHT = Cm(0.8)
 EDU_GRID_CM: tuple[float, ...] = (2.2, 2.4, 4.6, 3.8, 3.6)
-HISTORY_GRID_CM: tuple[float, ...] = (4.0, 7.8, 4.8)
+HISTORY_GRID_CM: tuple[float, ...] = (5.0, 7.2, 4.4)  # "2012年12月—2013年12月" on one line
 HISTORY_MIN_ROWS = 5  # the official form prints five 工作简历 rows
 REWARDS_GRID_CM: tuple[float, ...] = (2.2, 14.4)
 REWARDS_HEIGHT = Cm(5.4)
