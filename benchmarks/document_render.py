@@ -44,8 +44,9 @@ from docxtpl import DocxTemplate, InlineImage, Listing
 from PIL import Image
 
 from bot.documents.context import template_context
-from bot.documents.docx import PHOTO_WIDTH_MM, render_docx
+from bot.documents.docx import render_docx
 from bot.documents.images import reencode
+from bot.documents.photo import cropped
 from bot.engine.campaign import Campaign
 from bot.engine.evaluate import Evaluation, evaluate
 from bot.engine.expressions import truthy
@@ -157,7 +158,11 @@ def main() -> None:
         tpl = DocxTemplate(str(template))
         values = dict(base_values)
         for key in images:
-            values[key] = InlineImage(tpl, io.BytesIO(photo), width=Mm(PHOTO_WIDTH_MM))
+            field = program.fields[key].field
+            assert isinstance(field, ImageField)
+            width, height = field.print_size_mm
+            picture = cropped(photo, width, height)  # the same crop ours places (kept per photo content)
+            values[key] = InlineImage(tpl, io.BytesIO(picture), width=Mm(width), height=Mm(height))
         tpl.render(values, autoescape=True)
         out = io.BytesIO()
         tpl.save(out)

@@ -15,6 +15,7 @@ from bot.documents import pdf as pdfs
 from bot.documents.context import template_context
 from bot.documents.docx import render_docx
 from bot.documents.images import BadImage, check_document, reencode, sniff_image
+from bot.documents.photo import preview
 from bot.documents.uploads import NOT_NOW, WANTS_TEXT, file_refs, over_limits
 from bot.engine import checklist as checklists
 from bot.engine.campaign import Campaign
@@ -299,6 +300,28 @@ class Intake:
         state, _ = step(program, app.state, event, today=day, campaign=campaign)
         refs = file_refs(state)
         return over_limits(refs) if event["file"]["ref"] in refs else None
+
+    def photo_preview(self, app_id: str, field: str) -> bytes | None:
+        """A small JPEG of the application's photo answer to `field` cropped as it will print (the reply
+        `photo_crop` asks channels to show it), or None when there is none. The stored photo is unchanged."""
+        app = self.store.get(app_id)
+        if app is None:
+            return None
+        program, _ = self.program_for(app)
+        info = program.fields.get(field)
+        if info is None or info.group is not None or not isinstance(info.field, ImageField):
+            return None
+        answer = app.state.get("answers", {}).get(field)
+        if not isinstance(answer, dict):
+            return None
+        data = self._file(str(answer.get("ref", "")), app.id)
+        if not data:
+            return None
+        width, height = info.field.print_size_mm
+        try:
+            return preview(data, width, height)
+        except ValueError:
+            return None
 
     def current_slot(self, app_id: str, today: dt.date | None = None) -> Slot | None:
         app = self._app(app_id)

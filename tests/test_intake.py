@@ -11,6 +11,7 @@ import pytest
 from docx import Document
 from PIL import Image
 
+from bot.documents.photo import cropped
 from bot.intake import Intake
 from bot.registry import Registry
 from storage import Store
@@ -154,7 +155,8 @@ def test_hostile_jpeg_segments_reach_neither_the_stored_photo_nor_the_document(i
     with zipfile.ZipFile(io.BytesIO(doc.data)) as package:
         parts = {name: package.read(name) for name in package.namelist()}
     media = [data for name, data in parts.items() if name.startswith("word/media/")]
-    assert media == [photo]
+    assert media == [cropped(photo, 35, 49)]  # the stored photo cropped to the box, nothing else
+    assert {m for m, _ in jpeg_segments(media[0])} <= ALLOWED_JPEG
     for text in HOSTILE:
         assert all(text.encode() not in data for data in parts.values())
 

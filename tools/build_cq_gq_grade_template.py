@@ -7,9 +7,16 @@
   boxes with the label inline, and a 考核记录 adding the 评审委员会 vote table (应到/实到人数,
   同意/不同意/弃权人数, 负责人签字) left blank for the committee.
 
-Each has a cover page, the 填表说明, the personal grid with 工作简历 rows and the opinion / 考核记录
-boxes. The page setup, fonts and table helpers come from ``tools/docx_kit.py`` (shared by all
-the builders) so every Jinja tag sits in exactly one run.
+Each follows the official page plan (see "page plan" below): a cover page, the 填表说明, the personal
+grid with 学历, 工作简历 and 奖惩, then 主要专业技术业绩 with the opinion boxes and the 考核记录: 4 pages.
+The page setup, fonts and table helpers come from
+``tools/docx_kit.py`` (shared by all the builders) so every Jinja tag sits in exactly one run.
+
+Printing: every row is unsplittable except the 业绩 answer; 工作简历 is its own table so its two header
+rows repeat on a following page; 考核记录 (with the 评审委员会 block) sits in one unsplittable row of a
+borderless outer table so it moves to the next page whole; labels break only where the official form
+breaks them. The photo box holds a 35 × 49 mm photo and prints 「贴照片」 when ``photo`` is empty. Dates
+arrive formatted (one formatter per form) and are printed as given.
 
 Jinja variables used (nothing else):
     institution is not used; employer, name, apply_trade_text, apply_level, fill_date_text, gender,
@@ -33,28 +40,38 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
-from docx.table import _Cell
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Length, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docx_kit import (
     HEITI,
     SIZE_SANHAO,
+    SIZE_SIHAO,
+    SIZE_WUHAO,
     SIZE_XIAOSI,
     SIZE_YIHAO,
+    TEXT_WIDTH_CM,
     Cell,
     add_page_number_footer,
     add_run,
     control_row,
     fill_row,
     format_paragraph,
+    keep_rows_together,
     label,
+    long_text_box,
     main_for_dir,
     merge,
     new_table,
     photo_box,
+    repeat_header,
     save,
     set_cell_bottom_border,
+    set_cell_margins,
     set_row_height,
     setup_document,
     tiny_spacer,
@@ -98,21 +115,91 @@ ACHIEVEMENT_HINT = "生产（工种）成就、技术攻关、革新成果、创
 VACANCY_HINT = "（请说明有无相应空岗或不受岗位限额参评的情形）"
 STAMP = "（公章）"
 DATE_LINE = "年    月    日"
-DISTRICT_OPINION = "区县（自治县）人力资源和社会保障部门意见"
-CITY_OFFICE_OPINION = "市机关事业单位技术工人技术等级（岗位）考核办公室意见"
-COMMITTEE = "市机关事业单位工勤人员技师高级技师评审委员会意见"
 
-# Personal grid (cm): the last column is the 贴照片 box (二寸照 3.5 cm wide less padding).
-GRID_CM: tuple[float, ...] = (2.4, 3.2, 1.6, 2.3, 1.8, 2.0, 3.3)
-PHOTO_ROW_HEIGHT = Cm(1.5)
-FIELD_ROW_HEIGHT = Cm(0.9)
+# --- page plan (A4: 24.6 cm usable height between the 2.54 cm margins) ---------------------------
+# The official forms' pages (4 each): 1 cover; 2 填表说明; 3 the personal grid, 学历, 工作简历 and 奖惩;
+# 4 主要专业技术业绩, the three opinion boxes and the 考核记录 (附件2's with the 评审委员会 vote block).
+# The minimum row heights below add up, per page, to what is noted beside them, so a page holds its
+# blocks with room to spare; a longer answer grows its own row (only 业绩 may run over several pages)
+# and the blocks after it move on whole: every other row is unsplittable, each block's rows keep
+# together and 工作简历's header rows repeat after a break.
+#
+# Page 3 (21.9 cm): grid 9.1 (the photo rows 3 × 1.7 = 5.1 cm ≥ the 49 mm 二寸 photo; four rows of
+# 1.0), 学历 1.8, 工作简历 5.6 (header 1.6 + at least 5 rows of 0.8: blank ones for handwriting, as on
+# the official form), 奖惩 5.4. The tables are apart only for Word (a hidden paragraph between them).
+GRID_CM: tuple[float, ...] = (2.2, 3.1, 1.3, 1.3, 2.7, 2.2, 3.8)
+PHOTO_PADDING_CM = 0.05  # the photo column is 3.8 cm: 3.7 cm inside, for a 35 mm wide photo
+PHOTO_ROWS = 3
+PHOTO_ROW_HEIGHT = Cm(1.7)  # 3 rows = 5.1 cm: a 49 mm high photo
+FIELD_ROW_HEIGHT = Cm(1.0)
 LIST_ROW_HEIGHT = Cm(0.8)
-BOX_GRID_CM: tuple[float, ...] = (2.0, 14.6)
+EDU_GRID_CM: tuple[float, ...] = (2.2, 2.4, 4.6, 3.8, 3.6)
+HISTORY_GRID_CM: tuple[float, ...] = (5.0, 7.2, 4.4)  # "2012年12月—2013年12月" on one line
+HISTORY_MIN_ROWS = 5  # the official form prints five 工作简历 rows
+REWARDS_GRID_CM: tuple[float, ...] = (2.2, 14.4)
+REWARDS_HEIGHT = Cm(5.4)
+# Page 4, 业绩 heading 0.9 + hint 1.1 + answer box + the three opinion boxes, then the 考核记录 block
+# (heading 1.0 + its rows): 附件1 (22.8 cm) box 3.8 + 3 × 2.9, scores 0.8 + 0.9 + three opinions 3 × 1.9;
+# 附件2 (22.6 cm) box 3.2 + 3 × 2.4, scores 0.8 + 0.9 + opinion 1.6 + the committee's vote 0.8 + 0.8 + 0.9
+# + 负责人签字 1.6 + 考核办公室意见 1.9 (blank rows for the committee and the offices).
+BOX_GRID_CM: tuple[float, ...] = (2.4, 14.2)
+HINT_HEIGHT = Cm(0.9)
+ACHIEVEMENT_HEIGHT = {"basic": Cm(3.8), "senior": Cm(3.2)}
+OPINION_HEIGHT = {"basic": 2.9, "senior": 2.4}  # cm
 RECORD_GRID_CM: tuple[float, ...] = (3.2, 2.2, 2.2, 3.0, 3.0, 3.0)
-COVER_GRID_CM: tuple[float, ...] = (5.0, 7.5)
+COVER_GRID_CM: tuple[float, ...] = (3.8, 9.0)
+COVER_ROW_HEIGHT = Cm(1.3)
+# The cover's underlined fields hold a long answer: the text gets smaller so it stays inside the
+# 9 cm cell above its underline (三号 ≤ 15 characters a line; 小四 20 a line, 2 lines; 五号 23 a line).
+COVER_SIZES: tuple[tuple[int | None, Length], ...] = (
+    (15, SIZE_SANHAO),
+    (40, SIZE_XIAOSI),
+    (None, SIZE_WUHAO),
+)
 
 LEFT = WD_ALIGN_PARAGRAPH.LEFT
 RIGHT = WD_ALIGN_PARAGRAPH.RIGHT
+
+# The photo box prints the official 「贴照片」 when no photo was given (``photo`` is then "").
+PHOTO_TAG = "{% if photo %}{{ photo }}{% else %}贴\n照\n片{% endif %}"
+
+
+LABEL_LINE = Pt(12)  # a label over several lines ("\n"): 12 pt apart (五号 text), not the font's 16 pt
+
+
+def _fill(table: Table, row_idx: int, cells: Sequence[Cell]) -> list[_Cell]:
+    """:func:`fill_row`, with the lines of a multi-line label set :data:`LABEL_LINE` apart."""
+    out = fill_row(table, row_idx, cells)
+    for spec, cell in zip(cells, out, strict=True):
+        if spec.bold and "\n" in spec.text:
+            cell.paragraphs[0].paragraph_format.line_spacing = LABEL_LINE
+    return out
+
+
+def _spacer(doc: DocumentObject) -> None:
+    """The paragraph that keeps two tables apart (Word would merge them), hidden: the tables print one
+    under the other as one ruled grid, and each keeps its own header rows and column widths."""
+    mark = tiny_spacer(doc)._p.get_or_add_pPr().find(qn("w:rPr"))
+    assert mark is not None
+    mark.insert(0, OxmlElement("w:vanish"))
+
+
+def _sized_answer(cell: _Cell, variable: str) -> None:
+    """``{{ variable }}`` in the largest size of :data:`COVER_SIZES` its length allows (``{%p %}`` rows)."""
+    paragraphs: list[tuple[str, Length | None]] = []
+    for idx, (limit, size) in enumerate(COVER_SIZES):
+        if limit is None:
+            paragraphs.append(("{%p else %}", None))
+        else:
+            keyword = "if" if idx == 0 else "elif"
+            paragraphs.append((f"{{%p {keyword} {variable}|string|length <= {limit} %}}", None))
+        paragraphs.append((f"{{{{ {variable} }}}}", size))
+    paragraphs.append(("{%p endif %}", None))
+    first = True
+    for text, size in paragraphs:
+        paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
+        first = False
+        add_run(format_paragraph(paragraph), text, size=size or SIZE_XIAOSI)
 
 
 def build_cover(doc: DocumentObject, variant: str) -> None:
@@ -124,17 +211,18 @@ def build_cover(doc: DocumentObject, variant: str) -> None:
     run.add_break()
     run.add_text(second)
 
+    # As on the official cover; 申报等级 prints the level applied for in place of the list of levels.
     lines = (
-        ("单    位：", "{{ employer }}"),
-        ("姓    名：", "{{ name }}"),
-        ("申报工种：", "{{ apply_trade_text }}"),
-        ("申报等级：", "{{ apply_level }}"),
-        ("填表日期：", "{{ fill_date_text }}"),
+        ("单    位：", "employer", True),
+        ("姓    名：", "name", True),
+        ("申报工种：", "apply_trade_text", True),
+        ("申报等级：", "apply_level", False),
+        ("填表日期：", "fill_date_text", False),
     )
     table = new_table(doc, len(lines), COVER_GRID_CM, borders=False)
-    for idx, (caption, tag) in enumerate(lines):
+    for idx, (caption, variable, long) in enumerate(lines):
         row = table.rows[idx]
-        set_row_height(row, Cm(1.3))
+        set_row_height(row, COVER_ROW_HEIGHT)
         caption_cell, value_cell = row.cells
         for cell in (caption_cell, value_cell):
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
@@ -142,9 +230,10 @@ def build_cover(doc: DocumentObject, variant: str) -> None:
             format_paragraph(caption_cell.paragraphs[0], align=RIGHT), caption, size=SIZE_SANHAO, bold=True
         )
         set_cell_bottom_border(value_cell)
-        add_run(format_paragraph(value_cell.paragraphs[0]), tag, size=SIZE_SANHAO)
-    hint = format_paragraph(doc.add_paragraph(), before=Pt(6))
-    add_run(hint, "申报等级" + LEVEL_HINT[variant], size=SIZE_XIAOSI)
+        if long:
+            _sized_answer(value_cell, variable)
+        else:
+            add_run(format_paragraph(value_cell.paragraphs[0]), f"{{{{ {variable} }}}}", size=SIZE_SANHAO)
 
     maker = format_paragraph(doc.add_paragraph(), before=Cm(5.0))
     add_run(maker, MAKER, size=SIZE_SANHAO, bold=True)
@@ -164,10 +253,12 @@ def build_instructions(doc: DocumentObject, variant: str) -> None:
         add_run(paragraph, item, size=SIZE_XIAOSI)
 
 
-def build_grid(doc: DocumentObject) -> None:
+def build_grid(doc: DocumentObject) -> Table:
+    """Page 3's first table: the personal details, with the photo box over the first three rows.
+
+    A label too long for its cell breaks where the official form breaks it ("\\n")."""
     tiny_spacer(doc, page_break=True)
-    last = len(GRID_CM) - 1
-    fixed: list[list[Cell]] = [
+    rows: list[list[Cell]] = [
         [
             label(0, 0, "姓  名"),
             value(1, 1, "{{ name }}"),
@@ -175,7 +266,7 @@ def build_grid(doc: DocumentObject) -> None:
             value(3, 3, "{{ gender }}"),
             label(4, 4, "民族"),
             value(5, 5, "{{ ethnicity }}"),
-            value(6, 6, "{{ photo }}"),
+            value(6, 6, PHOTO_TAG),
         ],
         [
             label(0, 0, "身份证号码"),
@@ -184,11 +275,11 @@ def build_grid(doc: DocumentObject) -> None:
             value(5, 5, "{{ birth_month }}"),
             value(6, 6, ""),
         ],
-        [label(0, 0, "参加工作时间"), value(1, 5, "{{ work_start }}"), value(6, 6, "")],
+        [label(0, 0, "参加工作\n时间"), value(1, 5, "{{ work_start }}"), value(6, 6, "")],
         [
             label(0, 0, "所在单位"),
             value(1, 3, "{{ employer }}", LEFT),
-            label(4, 4, "本技术工种年限"),
+            label(4, 4, "本技术工种\n年限"),
             value(5, 6, "{{ trade_years_text }}"),
         ],
         [
@@ -206,187 +297,263 @@ def build_grid(doc: DocumentObject) -> None:
             value(5, 6, "{{ current_text }}"),
         ],
         [
-            label(0, 0, "从事现工种等级年限"),
+            label(0, 0, "从事现工种\n等级年限"),
             value(1, 3, "{{ grade_years_text }}"),
             label(4, 4, "申报工种/等级"),
             value(5, 6, "{{ apply_text }}"),
         ],
-        [
-            label(0, 0, "学    历"),
-            label(1, 1, "毕业时间"),
-            label(2, 3, "毕业院校"),
-            label(4, 5, "所学专业"),
-            label(6, 6, "证书编号"),
-        ],
-        [
-            value(0, 0, "{{ edu_level }}"),
-            value(1, 1, "{{ edu_graduated }}"),
-            value(2, 3, "{{ edu_school }}"),
-            value(4, 5, "{{ edu_major }}"),
-            value(6, 6, "{{ edu_cert_no }}"),
-        ],
     ]
-    layout: list[tuple[str, str | list[Cell]]] = [("fixed", row) for row in fixed]
-    layout += [
-        ("header", [label(0, last, "工作简历")]),
-        ("header", [label(0, 1, "年 月至 年 月"), label(2, 4, "在何单位"), label(5, 6, "从事何工种")]),
+    table = new_table(doc, len(rows), GRID_CM)
+    for idx, cells in enumerate(rows):
+        _fill(table, idx, cells)
+        set_row_height(table.rows[idx], PHOTO_ROW_HEIGHT if idx < PHOTO_ROWS else FIELD_ROW_HEIGHT)
+    photo = photo_box(table, len(GRID_CM) - 1, last_row=PHOTO_ROWS - 1)
+    set_cell_margins(photo, PHOTO_PADDING_CM, PHOTO_PADDING_CM)
+    keep_rows_together(table, 0, len(rows) - 1)
+    return table
+
+
+def build_education(doc: DocumentObject) -> Table:
+    """学历: its own columns, wide enough for a school's and a major's full names."""
+    _spacer(doc)
+    table = new_table(doc, 2, EDU_GRID_CM)
+    captions = ("学    历", "毕业时间", "毕业院校", "所学专业", "证书编号")
+    tags = ("edu_level", "edu_graduated", "edu_school", "edu_major", "edu_cert_no")
+    _fill(table, 0, [label(i, i, text) for i, text in enumerate(captions)])
+    _fill(table, 1, [value(i, i, f"{{{{ {tag} }}}}") for i, tag in enumerate(tags)])
+    set_row_height(table.rows[0], LIST_ROW_HEIGHT)
+    set_row_height(table.rows[1], FIELD_ROW_HEIGHT)
+    keep_rows_together(table, 0, 1)
+    return table
+
+
+def build_history(doc: DocumentObject) -> Table:
+    """工作简历: its own table so its two header rows repeat on the next page, at least five rows."""
+    _spacer(doc)
+    layout: list[tuple[str, str | list[Cell]]] = [
+        ("header", [label(0, 2, "工作简历")]),
+        ("header", [label(0, 0, "年 月至 年 月"), label(1, 1, "在何单位"), label(2, 2, "从事何工种")]),
         ("tag", "{%tr for w in work_history %}"),
         (
-            "loop",
+            "row",
             [
-                value(0, 1, "{{ w.start }}—{{ w.end }}"),
-                value(2, 4, "{{ w.employer }}", LEFT),
-                value(5, 6, "{{ w.trade }}"),
+                value(0, 0, "{{ w.start }}—{{ w.end }}"),
+                value(1, 1, "{{ w.employer }}", LEFT),
+                value(2, 2, "{{ w.trade }}"),
             ],
         ),
         ("tag", "{%tr endfor %}"),
-        (
-            "box",
-            [label(0, 0, "何时何地受过何种奖励或处分"), value(1, last, "{{ rewards_punishments }}", LEFT)],
-        ),
+        ("tag", f"{{%tr for blank in {list(range(HISTORY_MIN_ROWS))}[work_history|length:] %}}"),
+        ("row", [value(0, 0, ""), value(1, 1, ""), value(2, 2, "")]),
+        ("tag", "{%tr endfor %}"),
     ]
-    table = new_table(doc, len(layout), GRID_CM)
+    table = new_table(doc, len(layout), HISTORY_GRID_CM)
     for idx, (kind, spec) in enumerate(layout):
         if kind == "tag":
             assert isinstance(spec, str)
-            control_row(table, idx, spec, len(GRID_CM))
+            control_row(table, idx, spec, len(HISTORY_GRID_CM))
             continue
         assert isinstance(spec, list)
-        fill_row(table, idx, spec)
-        row = table.rows[idx]
-        if idx < 3:
-            set_row_height(row, PHOTO_ROW_HEIGHT)
-        elif kind == "box":
-            set_row_height(row, Cm(3.0))
-        elif kind == "fixed":
-            set_row_height(row, FIELD_ROW_HEIGHT)
-        else:
-            set_row_height(row, LIST_ROW_HEIGHT)
-
-    photo_box(table, last)
+        _fill(table, idx, spec)
+        set_row_height(table.rows[idx], LIST_ROW_HEIGHT)
+        if kind == "header":
+            repeat_header(table.rows[idx])
+    keep_rows_together(table, 0, 2)  # the header rows stay with the first row
+    return table
 
 
-def _stamp_lines(cell: _Cell, *, stamp: bool = True) -> None:
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+def build_rewards(doc: DocumentObject) -> Table:
+    _spacer(doc)
+    table = new_table(doc, 1, REWARDS_GRID_CM)
+    _, box = _fill(table, 0, [label(0, 0, "何时何地\n受过何种\n奖励或处分"), value(1, 1, "")])
+    long_text_box(box, "{{ rewards_punishments }}")
+    set_row_height(table.rows[0], REWARDS_HEIGHT)
+    return table
+
+
+def _heading(
+    paragraph: Paragraph, text: str, *, page_break: bool = False, before: Length | None = None
+) -> None:
+    heading = format_paragraph(
+        paragraph, before=before, after=Pt(4), keep_with_next=True, page_break_before=page_break
+    )
+    add_run(heading, text, size=SIZE_SIHAO, bold=True, east_asia=HEITI)
+
+
+def _block(doc: DocumentObject) -> _Cell:
+    """The one cell of a borderless, unsplittable row: a heading and its table put in it move to the next
+    page whole. (LibreOffice breaks a table between any two rows whatever their paragraphs' keep-with-next;
+    it never breaks an unsplittable row.)"""
+    outer = new_table(doc, 1, (TEXT_WIDTH_CM,), borders=False)
+    set_row_height(outer.rows[0], Cm(1.0))  # unsplittable
+    cell = outer.cell(0, 0)
+    set_cell_margins(cell, 0, 0)
+    return cell
+
+
+def _close_block(cell: _Cell) -> None:
+    """A cell ends with a paragraph (after its nested table): make it 1 pt high."""
+    last = cell.paragraphs[-1]
+    format_paragraph(last).paragraph_format.line_spacing = Pt(1)
+    mark = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    mark.append(size)
+    last._p.get_or_add_pPr().append(mark)
+
+
+def _signature_box(
+    cell: _Cell, height_cm: float, *, caption: str = "", hint: str = "", stamp: bool = True
+) -> None:
+    """An opinion box: its bold caption and/or hint at the top, then (公章) and the date line at the bottom.
+
+    The space between is a paragraph's ``space before`` so the date sits at the bottom of a box of
+    ``height_cm`` while the caption stays at the top (a cell has one vertical alignment)."""
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+    top = bool(caption or hint)
+    lines = 1 + (1 if stamp else 0) + (1 if top else 0)
+    gap = max(0.2, height_cm - 0.3 - lines * 0.5)
+    paragraphs = iter([cell.paragraphs[0]])
+
+    def next_paragraph() -> Paragraph:
+        return next(paragraphs, None) or cell.add_paragraph()
+
+    if top:
+        paragraph = format_paragraph(next_paragraph(), align=LEFT, before=Pt(4))
+        if caption:
+            add_run(paragraph, caption, bold=True)
+        if hint:
+            add_run(paragraph, hint)
     if stamp:
-        add_run(format_paragraph(cell.add_paragraph(), align=RIGHT, after=Pt(4)), STAMP + "        ")
-    add_run(format_paragraph(cell.add_paragraph(), align=RIGHT, after=Pt(6)), DATE_LINE)
+        add_run(format_paragraph(next_paragraph(), align=RIGHT, before=Cm(gap)), STAMP + "        ")
+        gap = 0.0
+    add_run(format_paragraph(next_paragraph(), align=RIGHT, before=Cm(gap), after=Pt(4)), DATE_LINE)
 
 
 def build_opinions(doc: DocumentObject, variant: str) -> None:
-    tiny_spacer(doc, page_break=True)
-    table = new_table(doc, 4, BOX_GRID_CM)
-    set_row_height(table.rows[0], Cm(7.0), cant_split=False)
-    _cap, content = fill_row(table, 0, [label(0, 0, "主要专业技术业绩"), value(1, 1, "", LEFT)])
-    content.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-    add_run(format_paragraph(content.paragraphs[0], align=LEFT, before=Pt(4)), ACHIEVEMENT_HINT)
-    add_run(
-        format_paragraph(content.add_paragraph(), align=LEFT, before=Pt(4), line_spacing=1.25),
-        "{{ achievements }}",
-    )
+    """Page 4: 主要专业技术业绩 (the hint, then the answer: the one row that may run over pages) and the
+    three opinion boxes (附件1: label and box; 附件2: the caption inside a full-width box)."""
+    _heading(doc.add_paragraph(), "主要专业技术业绩", page_break=True)
+    table = new_table(doc, 5, BOX_GRID_CM)
+    (hint,) = _fill(table, 0, [value(0, 1, ACHIEVEMENT_HINT, LEFT)])
+    set_row_height(table.rows[0], HINT_HEIGHT)
+    (answer,) = _fill(table, 1, [value(0, 1, "")])
+    long_text_box(answer, "{{ achievements }}")
+    set_row_height(table.rows[1], ACHIEVEMENT_HEIGHT[variant], cant_split=False)
+    for paragraph in hint.paragraphs:  # the hint stays with the start of the answer
+        paragraph.paragraph_format.keep_with_next = True
+    height = OPINION_HEIGHT[variant]
     if variant == "basic":
-        captions = (("单位推荐意见", VACANCY_HINT), ("主管部门意见", ""), (DISTRICT_OPINION, ""))
-    else:
         captions = (
-            ("单位推荐意见：" + VACANCY_HINT, None),
-            ("主管部门审核意见：", None),
-            ("区县（自治县）人力社保部门意见：", None),
+            ("单\n位\n推\n荐\n意\n见", VACANCY_HINT),
+            ("主\n管\n部\n门\n意\n见", ""),
+            ("区县\n（自治县）\n人力资源\n和社会保障\n部门意见", ""),
         )
-    for idx, (caption, hint) in enumerate(captions, start=1):
-        set_row_height(table.rows[idx], Cm(3.6))
-        if hint is None:  # 附件2: the caption is written inside a full-width box
-            (box,) = fill_row(table, idx, [value(0, 1, "", LEFT)])
-            box.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-            add_run(format_paragraph(box.paragraphs[0], align=LEFT, before=Pt(4)), caption, bold=True)
-            for _ in range(2):
-                format_paragraph(box.add_paragraph(), align=LEFT)
-            _stamp_lines(box)
-            continue
-        _, box = fill_row(table, idx, [label(0, 0, caption), value(1, 1, "", LEFT)])
-        box.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-        if hint:
-            add_run(format_paragraph(box.paragraphs[0], align=LEFT, before=Pt(4)), hint)
-        format_paragraph(box.add_paragraph(), align=LEFT)
-        _stamp_lines(box)
+        for idx, (caption, hint_text) in enumerate(captions, start=2):
+            _, box = _fill(table, idx, [label(0, 0, caption), value(1, 1, "", LEFT)])
+            _signature_box(box, height, hint=hint_text)
+            set_row_height(table.rows[idx], Cm(height))
+    else:
+        boxes = (
+            ("单位推荐意见：", VACANCY_HINT),
+            ("主管部门审核意见：", ""),
+            ("区县（自治县）人力社保部门意见：", ""),
+        )
+        for idx, (caption, hint_text) in enumerate(boxes, start=2):
+            (box,) = _fill(table, idx, [value(0, 1, "", LEFT)])
+            _signature_box(box, height, caption=caption, hint=hint_text)
+            set_row_height(table.rows[idx], Cm(height))
 
 
-def build_record(doc: DocumentObject, variant: str) -> None:
-    heading = format_paragraph(doc.add_paragraph(), before=Pt(12), after=Pt(6))
-    add_run(heading, "考核记录", size=SIZE_SANHAO, bold=True, east_asia=HEITI)
+def _vote_rows() -> list[tuple[str, list[Cell], float]]:
+    return [
+        (
+            "vote",
+            [
+                label(0, 0, "市机关事业单位\n工勤人员技师\n高级技师评审\n委员会意见"),
+                label(1, 1, "应到人数"),
+                label(2, 2, "实到人数"),
+                label(3, 5, "表决结果"),
+            ],
+            0.8,
+        ),
+        (
+            "vote",
+            [
+                value(0, 0, ""),
+                value(1, 1, ""),
+                value(2, 2, ""),
+                label(3, 3, "同意人数"),
+                label(4, 4, "不同意人数"),
+                label(5, 5, "弃权人数"),
+            ],
+            0.8,
+        ),
+        ("vote", [value(i, i, "") for i in range(6)], 0.9),
+        ("sign", [value(0, 0, ""), value(1, 5, "", LEFT)], 1.6),
+    ]
+
+
+def build_record(doc: DocumentObject, variant: str) -> Table:
+    """考核记录 right after the opinions on page 4, one block (the heading and the table in one unsplittable
+    row, see :func:`_block`): on a page of its own when a long 业绩 pushes it on."""
+    _spacer(doc)
+    block = _block(doc)
+    _heading(block.paragraphs[0], "考核记录", before=Pt(4))
     practical = "实际操作考核" if variant == "basic" else "实际操作考试"
+    scores = "考核成绩" if variant == "basic" else "考 核 成 绩"
     rows: list[tuple[str, list[Cell], float]] = [
         (
             "scores",
             [
-                label(0, 0, "考核成绩"),
+                label(0, 0, scores),
                 label(1, 2, "业务理论考核"),
                 label(3, 3, practical),
                 label(4, 5, "综合评审考试"),
             ],
+            0.8,
+        ),
+        (
+            "scores",
+            [value(0, 0, ""), value(1, 2, ""), value(3, 3, ""), value(4, 5, "")],
             0.9,
         ),
-        ("scores", [value(0, 0, ""), value(1, 2, ""), value(3, 3, ""), value(4, 5, "")], 1.0),
     ]
+    office = "市机关事业单位\n技术工人技术等级\n（岗位）考核\n办公室意见"
     if variant == "basic":
         rows += [
-            ("opinion", [label(0, 0, "鉴定（考核）机构意见"), value(1, 5, "", LEFT)], 2.6),
-            ("opinion", [label(0, 0, DISTRICT_OPINION), value(1, 5, "", LEFT)], 2.6),
-            ("opinion", [label(0, 0, CITY_OFFICE_OPINION), value(1, 5, "", LEFT)], 2.6),
+            ("opinion", [label(0, 0, "鉴定（考核）\n机构意见"), value(1, 5, "", LEFT)], 1.9),
+            (
+                "opinion",
+                [label(0, 0, "区县（自治县）\n人力资源和\n社会保障部门意见"), value(1, 5, "", LEFT)],
+                1.9,
+            ),
+            ("opinion", [label(0, 0, office), value(1, 5, "", LEFT)], 1.9),
         ]
     else:
         rows += [
-            ("opinion", [value(0, 0, ""), value(1, 5, "", LEFT)], 2.4),
-            (
-                "vote",
-                [
-                    label(0, 0, COMMITTEE),
-                    label(1, 1, "应到人数"),
-                    label(2, 2, "实到人数"),
-                    label(3, 5, "表决结果"),
-                ],
-                0.9,
-            ),
-            (
-                "vote",
-                [
-                    value(0, 0, ""),
-                    value(1, 1, ""),
-                    value(2, 2, ""),
-                    label(3, 3, "同意人数"),
-                    label(4, 4, "不同意人数"),
-                    label(5, 5, "弃权人数"),
-                ],
-                0.9,
-            ),
-            (
-                "vote",
-                [
-                    value(0, 0, ""),
-                    value(1, 1, ""),
-                    value(2, 2, ""),
-                    value(3, 3, ""),
-                    value(4, 4, ""),
-                    value(5, 5, ""),
-                ],
-                1.0,
-            ),
-            ("sign", [value(0, 0, ""), value(1, 5, "", LEFT)], 2.4),
-            ("opinion", [label(0, 0, CITY_OFFICE_OPINION), value(1, 5, "", LEFT)], 2.6),
+            ("opinion", [value(0, 0, ""), value(1, 5, "", LEFT)], 1.6),
+            *_vote_rows(),
+            ("opinion", [label(0, 0, office), value(1, 5, "", LEFT)], 1.9),
         ]
-    table = new_table(doc, len(rows), RECORD_GRID_CM)
+    table = new_table(block, len(rows), RECORD_GRID_CM)  # type: ignore[arg-type]  # a cell adds tables too
     for idx, (kind, cells, height) in enumerate(rows):
         set_row_height(table.rows[idx], Cm(height))
-        out = fill_row(table, idx, cells)
+        out = _fill(table, idx, cells)
         if kind == "opinion":
-            _stamp_lines(out[1], stamp=False)
+            _signature_box(out[1], height, stamp=False)
         elif kind == "sign":
-            box = out[1]
-            box.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-            add_run(format_paragraph(box.paragraphs[0], align=LEFT, before=Pt(4)), "负责人签字：")
-            _stamp_lines(box, stamp=False)
+            _signature_box(out[1], height, caption="负责人签字：", stamp=False)
+    # 考核成绩 labels both score rows; in 附件2 the committee caption spans the vote rows and the
+    # signature row, and 应到人数 / 实到人数 span the two header rows of the vote table.
+    merge(table, (0, 0), (1, 0))
     if variant == "senior":
-        # the committee caption spans the vote rows and the signature row (rows 3..6)
         merge(table, (3, 0), (6, 0))
+        merge(table, (3, 1), (4, 1))
+        merge(table, (3, 2), (4, 2))
+    keep_rows_together(table, 0, len(rows) - 1)  # Word keeps them together this way too
+    _close_block(block)
+    return table
 
 
 def build_variant(variant: str, output: Path) -> Path:
@@ -395,6 +562,9 @@ def build_variant(variant: str, output: Path) -> Path:
     build_cover(doc, variant)
     build_instructions(doc, variant)
     build_grid(doc)
+    build_education(doc)
+    build_history(doc)
+    build_rewards(doc)
     build_opinions(doc, variant)
     build_record(doc, variant)
     add_page_number_footer(doc, blank_first_page=True)

@@ -10,6 +10,12 @@ use ``{%tr for %}`` control rows (one cell holding only the tag, dropped by docx
 
 One row is not on the official form: 统一社会信用代码, right under 评价机构名称 (the spec collects it).
 
+Printing: 一、基本信息 and 二、(the 职业（工种）list) are two tables joined edge to edge, so that the list's
+heading and column header are the leading rows of its table and repeat on every page it continues on
+(as do the two lists of 三、人员情况); headings keep with what follows them; the list entries are set in
+小五 so that long answers take few lines; header labels break where the official form breaks them
+(职务/职称/ | 技能等级, 是否本单位 | 人员).
+
 Jinja variables used (nothing else):
     name, uscc, org_type, org_address, legal_name, legal_title, legal_phone, legal_mobile,
     contact_name, contact_title, contact_phone, contact_mobile,
@@ -31,10 +37,10 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-from docx.table import Table, _Row
+from docx.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docx_kit import (
@@ -42,8 +48,10 @@ from docx_kit import (
     LEFT,
     SIZE_SANHAO,
     SIZE_SIHAO,
+    SIZE_WUHAO,
     SIZE_XIAOER,
     SIZE_XIAOSI,
+    SIZE_XIAOWU,
     Cell,
     add_page_number_footer,
     add_run,
@@ -54,9 +62,11 @@ from docx_kit import (
     label,
     main_for_file,
     new_table,
+    repeat_header,
     save,
     set_row_height,
     setup_document,
+    tiny_spacer,
     value,
 )
 
@@ -70,10 +80,12 @@ STAMP_LINE = "评价机构盖章："
 # 一、二: a 5-column grid; the mapping rows use one column each (序号, 职业名称, 工种名称, 等级,
 # 对应专业技术职称专业范围); the basic-information rows pair label/value cells over it.
 BASIC_GRID_CM: tuple[float, ...] = (3.3, 3.3, 2.6, 2.7, 4.7)
+# 二's own grid (same width): wide columns for long answers (专业范围 up to 100 characters).
+MAPPING_GRID_CM: tuple[float, ...] = (1.0, 3.0, 3.0, 2.6, 7.0)
 # 三（一） 序号, 姓名, 身份证号, 职务/职称, 学历, 工作职责 — 身份证号 wide enough for 18 digits.
-STAFF_GRID_CM: tuple[float, ...] = (1.1, 2.0, 4.0, 3.2, 1.6, 4.7)
+STAFF_GRID_CM: tuple[float, ...] = (1.0, 3.0, 3.3, 4.2, 1.6, 3.5)
 # 三（二） 序号, 姓名, 身份证号, 职务/职称/技能等级, 学历, 专业方向, 是否本单位人员.
-EXPERT_GRID_CM: tuple[float, ...] = (1.1, 1.9, 4.0, 2.9, 1.5, 2.9, 2.3)
+EXPERT_GRID_CM: tuple[float, ...] = (1.0, 2.4, 3.3, 3.3, 1.4, 3.1, 2.1)
 FIELD_ROW_HEIGHT = Cm(0.9)
 LIST_ROW_HEIGHT = Cm(0.8)
 
@@ -88,17 +100,17 @@ EXPERT_HEADER: tuple[str, ...] = (
     "序号",
     "姓名",
     "身份证号",
-    "职务/职称/技能等级",
+    "职务/职称/\n技能等级",
     "学历",
     "专业方向",
-    "是否本单位人员",
+    "是否本单位\n人员",
 )
 
 
 # --- page builders ----------------------------------------------------------------------
 def heading_row(table: Table, row_idx: int, text: str, n_cols: int) -> None:
-    """A full-width, left-aligned bold row: 一、基本信息, （一）评价机构信息, ..."""
-    fill_row(table, row_idx, [label(0, n_cols - 1, text, LEFT)])
+    """A full-width, left-aligned bold row: 一、基本信息, （一）评价机构信息, ... (keeps with the next row)."""
+    fill_row(table, row_idx, [label(0, n_cols - 1, text, LEFT)], keep_with_next=True)
 
 
 def build_heading(doc: DocumentObject) -> None:
@@ -137,6 +149,12 @@ def build_basic_table(doc: DocumentObject) -> None:
         ("heading", "（三）联系人信息"),
         ("fixed", _pair_rows(("姓名", "{{ contact_name }}"), ("职务", "{{ contact_title }}"))),
         ("fixed", _pair_rows(("座机", "{{ contact_phone }}"), ("手机", "{{ contact_mobile }}"))),
+    ]
+    basic = new_table(doc, len(layout), BASIC_GRID_CM)
+    _fill_table(basic, layout, n_cols)
+    joint(doc)
+    # 二: a table of its own, so its heading and column header lead it and repeat.
+    layout = [
         ("heading", PART_TWO),
         ("header", [label(i, i, text) for i, text in enumerate(MAPPING_HEADER)]),
         ("tag", "{%tr for m in mappings %}"),
@@ -152,7 +170,25 @@ def build_basic_table(doc: DocumentObject) -> None:
         ),
         ("tag", "{%tr endfor %}"),
     ]
-    _fill_table(new_table(doc, len(layout), BASIC_GRID_CM), layout, n_cols)
+    mappings = new_table(doc, len(layout), MAPPING_GRID_CM)
+    _fill_table(mappings, layout, n_cols)
+    repeat_header(mappings.rows[0])
+    repeat_header(mappings.rows[1])
+    join(basic, mappings)
+
+
+def joint(doc: DocumentObject) -> None:
+    """The paragraph two tables need between them (Word would merge them), exactly 1 pt high."""
+    paragraph = tiny_spacer(doc)
+    paragraph.paragraph_format.line_spacing = Pt(1)
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+
+
+def join(upper: Table, lower: Table) -> None:
+    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
+    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
+    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
+        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
 
 
 def _fill_table(table: Table, layout: Sequence[tuple[str, str | list[Cell]]], n_cols: int) -> None:
@@ -167,7 +203,14 @@ def _fill_table(table: Table, layout: Sequence[tuple[str, str | list[Cell]]], n_
             heading_row(table, idx, spec, n_cols)
         else:
             assert isinstance(spec, list)
-            fill_row(table, idx, spec)
+            # headings and column headers keep with the next row; list entries are set in 小五
+            fill_row(
+                table,
+                idx,
+                spec,
+                keep_with_next=kind == "header",
+                size=SIZE_XIAOWU if kind == "loop" else SIZE_WUHAO,
+            )
         set_row_height(row, FIELD_ROW_HEIGHT if kind in ("fixed", "heading", "header") else LIST_ROW_HEIGHT)
 
 
@@ -184,20 +227,18 @@ def _list_table(
     ]
     table = new_table(doc, len(layout), grid_cm)
     _fill_table(table, layout, n_cols)
-    set_header_repeat(table.rows[0])
-
-
-def set_header_repeat(row: _Row) -> None:
-    """The column header repeats at the top of each page when a long list breaks across pages."""
-    tr_pr = row._tr.get_or_add_trPr()
-    tr_pr.append(OxmlElement("w:tblHeader"))
+    repeat_header(table.rows[0])
 
 
 def build_people(doc: DocumentObject) -> None:
-    part = format_paragraph(doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.LEFT, before=Pt(18), after=Pt(6))
+    part = format_paragraph(
+        doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.LEFT, before=Pt(18), after=Pt(6), keep_with_next=True
+    )
     add_run(part, PART_THREE, size=SIZE_SIHAO, east_asia=HEITI)
 
-    staff = format_paragraph(doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.LEFT, after=Pt(6))
+    staff = format_paragraph(
+        doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.LEFT, after=Pt(6), keep_with_next=True
+    )
     add_run(staff, STAFF_HEADING, size=SIZE_XIAOSI, bold=True)
     _list_table(
         doc,
@@ -207,7 +248,9 @@ def build_people(doc: DocumentObject) -> None:
         ("{{ s.name }}", "{{ s.id_number }}", "{{ s.title }}", "{{ s.education }}", "{{ s.duties }}"),
     )
 
-    experts = format_paragraph(doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.LEFT, before=Pt(18), after=Pt(6))
+    experts = format_paragraph(
+        doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.LEFT, before=Pt(18), after=Pt(6), keep_with_next=True
+    )
     add_run(experts, EXPERT_HEADING, size=SIZE_XIAOSI, bold=True)
     _list_table(
         doc,

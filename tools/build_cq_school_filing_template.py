@@ -12,6 +12,13 @@
 Everything is generated with python-docx so every Jinja tag sits in exactly one run. Repeat groups use
 ``{%tr for r in <group> %}`` control rows; ``{{ loop.index }}`` is the 序号.
 
+Printing: every list is a table whose heading and column header rows lead it, so they repeat on every
+page the list continues on (四、场地设备 is three tables joined edge to edge so that （二）设施设备's header
+leads its own); headings keep with what follows; header labels break where the official form breaks them
+(技工院校 | 已开设专业, 认定依据 | （职业标准等）, 职务/职称 | /技能等级). Dates arrive formatted
+(``sign_date``, e.g. 2020年10月15日 under the form's date_style); the templates print them as given, or
+blank 年 月 日 lines when there is none.
+
 Usage::
 
     python tools/build_cq_school_filing_template.py [--output-dir doc_templates]
@@ -25,7 +32,8 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt
 from docx.table import Table
 
@@ -48,6 +56,7 @@ from docx_kit import (
     main_for_dir,
     merge,
     new_table,
+    repeat_header,
     save,
     set_row_height,
     setup_document,
@@ -71,7 +80,7 @@ OCCUPATION_GRID_CM: tuple[float, ...] = (1.0, 3.0, 2.2, 2.1, 2.5, 3.0, 2.8)
 EQUIPMENT_GRID_CM: tuple[float, ...] = (1.1, 4.5, 2.6, 3.4, 1.8, 3.2)
 STAFF_GRID_CM: tuple[float, ...] = (1.1, 2.0, 3.6, 3.2, 1.9, 4.8)
 EXPERT_GRID_CM: tuple[float, ...] = (1.0, 1.8, 3.4, 1.6, 2.4, 2.8, 3.6)
-EXAMINER_GRID_CM: tuple[float, ...] = (0.9, 1.6, 3.2, 2.4, 1.8, 2.4, 1.5, 2.8)
+EXAMINER_GRID_CM: tuple[float, ...] = (0.9, 1.6, 3.3, 2.4, 1.8, 2.4, 1.5, 2.7)
 SUPERVISOR_GRID_CM: tuple[float, ...] = (1.1, 2.0, 3.6, 4.0, 1.9, 4.0)
 PLAN_GRID_CM: tuple[float, ...] = (1.1, 2.6, 2.4, 2.7, 3.6, 4.2)
 
@@ -105,11 +114,8 @@ PLEDGE_TEXT = (
 # An optional long text: the answer, or 无. Long texts arrive as docxtpl Listings (always truthy), so
 # the test looks at their text.
 OPTIONAL_TAG = "{{% if {key}|string %}}{{{{ {key} }}}}{{% else %}}无{{% endif %}}"
-# The date: the answer (paper format 2020.10.15) in words, or blanks to write by hand.
-DATE_TAG = (
-    "{% if sign_date %}{{ sign_date[0:4] }}年{{ sign_date[5:7]|int }}月{{ sign_date[8:10]|int }}日"
-    "{% else %}年    月    日{% endif %}"
-)
+# The date: the answer as the form's date formatter wrote it, or blanks to write by hand.
+DATE_TAG = "{% if sign_date %}{{ sign_date }}{% else %}年    月    日{% endif %}"
 
 
 # A row layout: (kind, cells) where kind is "fixed" | "header" | "loop" | "text" | "tag".
@@ -129,11 +135,18 @@ def text_row(tag: str, n_cols: int) -> tuple[str, list[Cell]]:
 
 
 def build_table(doc: DocumentObject, grid_cm: Sequence[float], layout: Layout, size: Length) -> Table:
+    """The rows of ``layout``; its leading heading/header rows repeat on every page the table runs onto."""
     table = new_table(doc, len(layout), grid_cm)
+    leading = True
     for idx, (kind, cells) in enumerate(layout):
         row = table.rows[idx]
         # a heading row stays with what follows it
-        fill_row(table, idx, cells, size=size, keep_with_next=kind == "header")
+        # list entries are set in 小五 so that long answers take few lines
+        entry_size = SIZE_XIAOWU if kind == "loop" else size
+        fill_row(table, idx, cells, size=entry_size, keep_with_next=kind == "header")
+        leading = leading and kind == "header"
+        if leading:
+            repeat_header(row)
         if kind == "text":
             set_row_height(row, TEXT_BOX_HEIGHT, cant_split=False)
         elif kind == "loop":
@@ -160,6 +173,20 @@ def row_values(keys: Sequence[str], *, left: Sequence[str] = ()) -> list[Cell]:
     for i, key in enumerate(keys, start=1):
         cells.append(value(i, i, f"{{{{ r.{key} }}}}", LEFT if key in left else WD_ALIGN_PARAGRAPH.CENTER))
     return cells
+
+
+def joint(doc: DocumentObject) -> None:
+    """The paragraph two tables need between them (Word would merge them), exactly 1 pt high."""
+    paragraph = tiny_spacer(doc)
+    paragraph.paragraph_format.line_spacing = Pt(1)
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+
+
+def join(upper: Table, lower: Table) -> None:
+    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
+    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
+    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
+        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
 
 
 def attachment_mark(doc: DocumentObject, text: str) -> None:
@@ -223,11 +250,11 @@ def build_application(output: Path) -> Path:
             "header",
             [
                 label(0, 0, "序号"),
-                label(1, 1, "技工院校已开设专业"),
+                label(1, 1, "技工院校\n已开设专业"),
                 label(2, 3, "对应职业（工种）"),
                 label(4, 4, "职业编码"),
                 label(5, 5, "等级"),
-                label(6, 6, "认定依据（职业标准等）"),
+                label(6, 6, "认定依据\n（职业标准等）"),
             ],
         ),
         (
@@ -263,17 +290,28 @@ def build_application(output: Path) -> Path:
     )
     tiny_spacer(doc)
 
+    # 四: three tables joined edge to edge, so that （二）'s heading and header lead a table and repeat.
     n = len(EQUIPMENT_GRID_CM)
     venue: Layout = [
         heading_row("四、场地设备等情况", n),
         heading_row("（一）场地情况", n),
         text_row("{{ venue_text }}", n),
+    ]
+    venue_table = build_table(doc, EQUIPMENT_GRID_CM, venue, SIZE_WUHAO)
+    joint(doc)
+    equipment: Layout = [
         heading_row("（二）设施设备情况", n),
         ("header", columns(("序号", "设施设备名称", "品牌", "规格/型号", "数量", "所有权归属"))),
     ]
-    venue += loop_rows("equipment", row_values(("eq_name", "brand", "model", "quantity", "ownership")), n)
-    venue += [heading_row("（三）计算机考务管理及视频监控设备配置情况", n), text_row("{{ exam_it_text }}", n)]
-    build_table(doc, EQUIPMENT_GRID_CM, venue, SIZE_WUHAO)
+    equipment += loop_rows("equipment", row_values(("eq_name", "brand", "model", "quantity", "ownership")), n)
+    equipment_table = build_table(doc, EQUIPMENT_GRID_CM, equipment, SIZE_WUHAO)
+    join(venue_table, equipment_table)
+    joint(doc)
+    exam_it: Layout = [
+        heading_row("（三）计算机考务管理及视频监控设备配置情况", n),
+        text_row("{{ exam_it_text }}", n),
+    ]
+    join(equipment_table, build_table(doc, EQUIPMENT_GRID_CM, exam_it, SIZE_WUHAO))
     tiny_spacer(doc)
 
     people_heading = format_paragraph(
@@ -292,14 +330,23 @@ def build_application(output: Path) -> Path:
             "（二）专家情况",
             "experts",
             EXPERT_GRID_CM,
-            ("序号", "姓名", "身份证号", "学历", "专业方向", "职务/职称/技能等级", "所在单位"),
+            ("序号", "姓名", "身份证号", "学历", "专业方向", "职务/职称\n/技能等级", "所在单位"),
             ("person", "id_number", "education", "specialty", "title", "unit"),
         ),
         (
             "（三）考评人员情况",
             "examiners",
             EXAMINER_GRID_CM,
-            ("序号", "姓名", "身份证号", "考评员证号", "考评职业", "职务/职称/技能等级", "学历", "所在单位"),
+            (
+                "序号",
+                "姓名",
+                "身份证号",
+                "考评员证号",
+                "考评职业",
+                "职务/职称\n/技能等级",
+                "学历",
+                "所在单位",
+            ),
             ("person", "id_number", "cert_no", "occupation", "title", "education", "unit"),
         ),
         (

@@ -6,6 +6,11 @@ clause, the conclusion, the applicant's pledge and the employer's review with si
 
 Everything is generated with python-docx so every Jinja tag sits in exactly one run.
 
+Printing: one page with ordinary answers. Long answers (奖项 up to 1000 characters) push the form onto a
+second page; then the section headings repeat / keep with their rows and the 自查结论 + 承诺 + 审核意见
+block moves whole (a label never sits alone at the bottom of a page). Labels fit their cells (a long one
+breaks where the builder breaks it). Dates arrive formatted; the template prints them as given.
+
 Jinja variables used (nothing else):
     name, gender, birth_month, id_number, mobile, employer, current_post, series_specialty,
     skill_cert, skill_occupation, skill_cert_date, skill_cert_no, work_years_text, awards_text,
@@ -41,9 +46,11 @@ from docx_kit import (
     fill_row,
     first_paragraph,
     format_paragraph,
+    keep_rows_together,
     label,
     main_for_file,
     new_table,
+    repeat_header,
     save,
     set_row_height,
     setup_document,
@@ -162,7 +169,7 @@ def build_info(doc: DocumentObject) -> None:
             label(3, 4, "取得证书后相应工作年限"),
             value(5, 5, "{{ work_years_text }}"),
         ],
-        [label(0, 0, "奖项、称号（破格条件）"), value(1, 5, "{{ awards_text }}", left)],
+        [label(0, 0, "奖项、称号\n（破格条件）"), value(1, 5, "{{ awards_text }}", left)],
         [
             label(0, 0, "申报职称级别"),
             value(1, 2, "{{ apply_level }}"),
@@ -172,15 +179,18 @@ def build_info(doc: DocumentObject) -> None:
     ]
     table = new_table(doc, len(rows), INFO_GRID_CM)
     for idx, cells in enumerate(rows):
-        fill_row(table, idx, cells)
+        fill_row(table, idx, cells, keep_with_next=idx == 0)  # the heading keeps with the first row
         set_row_height(table.rows[idx], ROW_HEIGHT)
+    repeat_header(table.rows[0])
 
 
 def build_checks(doc: DocumentObject) -> None:
     left = WD_ALIGN_PARAGRAPH.LEFT
     table = new_table(doc, 2 + len(CHECK_ROWS), CHECK_GRID_CM)
-    fill_row(table, 0, [label(0, 3, "二、申报条件自查")])
-    fill_row(table, 1, [label(i, i, text) for i, text in enumerate(CHECK_HEADER)])
+    fill_row(table, 0, [label(0, 3, "二、申报条件自查")], keep_with_next=True)
+    fill_row(table, 1, [label(i, i, text) for i, text in enumerate(CHECK_HEADER)], keep_with_next=True)
+    repeat_header(table.rows[0])
+    repeat_header(table.rows[1])
     for idx, (condition, result, clause) in enumerate(CHECK_ROWS, start=1):
         fill_row(
             table,
@@ -221,6 +231,11 @@ def build_boxes(doc: DocumentObject) -> None:
     add_run(format_paragraph(review.paragraphs[0], align=right, after=Pt(8)), first)
     add_run(format_paragraph(review.add_paragraph(), align=right, after=Pt(4)), date)
 
+    # 结论, 承诺 and 审核意见 never part; the footnote stays with them.
+    keep_rows_together(table, 0, 2)
+    for cell in table.rows[2].cells:
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
     note = format_paragraph(doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=Pt(4))
     add_run(note, FOOTNOTE, size=SIZE_XIAOWU)
 

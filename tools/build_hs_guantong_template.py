@@ -9,6 +9,12 @@ are OUR layout, designed from what the notice asks for:
   意见 (3(2)-(4)) and 受理部门初审意见 (4(4)).
 * ``hs_guantong_skill.docx`` — 专业技术人才参加职业技能等级评价申报表 (一(二)).
 
+Printing: the 工作经历 list is a table of its own joined to the grid above (its two header rows lead the
+table, so they repeat on every page the list continues on); 本人承诺 and the opinion boxes keep together;
+labels fit their cells (long ones break where the builder breaks them); the 照片 box holds a 35 x 49 mm
+(二寸) photo and prints 「照片」 when none was given. Dates arrive formatted; the templates print them as
+given.
+
 The helpers come from ``tools/docx_kit.py`` (typography, tables, one Jinja tag per run), shared by all
 the builders; the page builders are this form's own. Everything is generated with python-docx so every tag
 sits in exactly one run.
@@ -27,8 +33,10 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.text import WD_LINE_SPACING
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-from docx.table import _Cell
+from docx.table import Table, _Cell
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docx_kit import (
@@ -38,6 +46,7 @@ from docx_kit import (
     SIZE_WUHAO,
     SIZE_XIAOER,
     SIZE_XIAOSI,
+    SIZE_XIAOWU,
     Cell,
     add_page_number_footer,
     add_run,
@@ -45,12 +54,14 @@ from docx_kit import (
     fill_row,
     first_paragraph,
     format_paragraph,
+    keep_rows_together,
     label,
     long_text_box,
     main_for_dir,
     new_table,
     photo_box,
     pledge_box,
+    repeat_header,
     save,
     set_row_height,
     setup_document,
@@ -68,11 +79,15 @@ SKILL_FORM = "黄石市专业技术人才参加职业技能等级评价申报表
 SUBJECT = "黄人社函〔2020〕77号"
 SUBTITLE = "（依据黄人社函〔2020〕77号）"
 
-# Basic grid: 7 columns (cm); the last one is the 照片 column (二寸照 3.5 cm wide plus padding).
-BASIC_GRID_CM: tuple[float, ...] = (2.5, 2.3, 1.3, 2.4, 2.0, 2.5, 3.6)
-PHOTO_ROW_HEIGHT = Cm(1.5)  # three rows -> a ~4.5 cm high photo box
+# Basic grid: 7 columns (cm); the last one is the 照片 column: a 35 mm wide 二寸 photo plus the box's
+# paddings. Label columns hold their labels on one line (五号 bold); an 11-digit mobile number fits col 5.
+BASIC_GRID_CM: tuple[float, ...] = (3.2, 2.0, 1.0, 1.9, 2.45, 2.25, 3.8)
+PHOTO_LABEL = "照片"
+PHOTO_ROW_HEIGHT = Cm(1.75)  # three rows -> a 5.25 cm high box for the 49 mm photo
 FIELD_ROW_HEIGHT = Cm(0.9)
 LIST_ROW_HEIGHT = Cm(0.8)
+# 工作经历: a grid of its own (same width), wide columns for long answers, set in 小五.
+WORK_GRID_CM: tuple[float, ...] = (3.4, 8.4, 4.8)
 
 # Opinion boxes: a narrow label column and the writing space.
 BOX_GRID_CM: tuple[float, ...] = (2.5, 14.1)
@@ -95,7 +110,6 @@ SKILL_FOOTNOTE = (
 
 
 # --- page builders ----------------------------------------------------------------------
-Layout = list[tuple[str, str | list[Cell]]]
 
 
 def build_heading(doc: DocumentObject, title: str) -> None:
@@ -105,21 +119,42 @@ def build_heading(doc: DocumentObject, title: str) -> None:
     add_run(sub, SUBTITLE, size=SIZE_XIAOSI)
 
 
-def work_history_layout(last: int) -> Layout:
-    return [
-        ("header", [label(0, last, "工作经历")]),
-        ("header", [label(0, 1, "起止时间"), label(2, 5, "工作单位"), label(6, 6, "岗位（职务）")]),
-        ("tag", "{%tr for w in work_history %}"),
-        (
-            "loop",
-            [
-                value(0, 1, "{{ w.start }}—{{ w.end }}"),
-                value(2, 5, "{{ w.employer }}", LEFT),
-                value(6, 6, "{{ w.position }}"),
-            ],
-        ),
-        ("tag", "{%tr endfor %}"),
+def joint(doc: DocumentObject) -> None:
+    """The paragraph two tables need between them (Word would merge them), exactly 1 pt high."""
+    paragraph = tiny_spacer(doc)
+    paragraph.paragraph_format.line_spacing = Pt(1)
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+
+
+def join(upper: Table, lower: Table) -> None:
+    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
+    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
+    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
+        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
+
+
+def build_work_history(doc: DocumentObject) -> Table:
+    """工作经历: its two header rows repeat on every page and keep with the first entry."""
+    n_cols = len(WORK_GRID_CM)
+    table = new_table(doc, 5, WORK_GRID_CM)
+    headers = (
+        [label(0, 2, "工作经历")],
+        [label(0, 0, "起止时间"), label(1, 1, "工作单位"), label(2, 2, "岗位（职务）")],
+    )
+    for idx, spec in enumerate(headers):
+        fill_row(table, idx, spec, keep_with_next=True)
+        set_row_height(table.rows[idx], LIST_ROW_HEIGHT)
+        repeat_header(table.rows[idx])
+    control_row(table, 2, "{%tr for w in work_history %}", n_cols)
+    entry = [
+        value(0, 0, "{{ w.start }}—{{ w.end }}"),
+        value(1, 1, "{{ w.employer }}", LEFT),
+        value(2, 2, "{{ w.position }}"),
     ]
+    fill_row(table, 3, entry, size=SIZE_XIAOWU)
+    set_row_height(table.rows[3], LIST_ROW_HEIGHT)
+    control_row(table, 4, "{%tr endfor %}", n_cols)
+    return table
 
 
 def personal_rows() -> list[list[Cell]]:
@@ -132,7 +167,7 @@ def personal_rows() -> list[list[Cell]]:
             value(3, 3, "{{ gender }}"),
             label(4, 4, "出生年月"),
             value(5, 5, "{{ birth_month }}"),
-            value(6, 6, "{{ photo }}"),
+            value(6, 6, "{% if photo %}{{ photo }}{% else %}" + PHOTO_LABEL + "{% endif %}"),
         ],
         [
             label(0, 0, "身份证号码"),
@@ -166,26 +201,16 @@ def wide(caption: str, tag: str) -> list[Cell]:
 
 
 def build_grid(doc: DocumentObject, rows: list[list[Cell]]) -> None:
+    """The personal grid, then the 工作经历 list joined below it (two tables, one printed grid)."""
     n_cols = len(BASIC_GRID_CM)
-    layout: Layout = [("fixed", row) for row in rows] + work_history_layout(n_cols - 1)
-    table = new_table(doc, len(layout), BASIC_GRID_CM)
-    for idx, (kind, spec) in enumerate(layout):
-        row = table.rows[idx]
-        if kind == "tag":
-            assert isinstance(spec, str)
-            control_row(table, idx, spec, n_cols)
-            continue
-        assert isinstance(spec, list)
+    table = new_table(doc, len(rows), BASIC_GRID_CM)
+    for idx, spec in enumerate(rows):
         fill_row(table, idx, spec)
-        if idx < 3:
-            set_row_height(row, PHOTO_ROW_HEIGHT)
-        elif kind == "fixed":
-            set_row_height(row, FIELD_ROW_HEIGHT)
-        else:
-            set_row_height(row, LIST_ROW_HEIGHT)
-
-    # 照片: one box over the first three rows, ~3.5 cm x 4.5 cm (近期二寸免冠彩色照片).
+        set_row_height(table.rows[idx], PHOTO_ROW_HEIGHT if idx < 3 else FIELD_ROW_HEIGHT)
+    # 照片: one box over the first three rows (35 x 49 mm, 近期二寸免冠彩色照片).
     photo_box(table, n_cols - 1)
+    joint(doc)
+    join(table, build_work_history(doc))
 
 
 def build_boxes(doc: DocumentObject, opinions: Sequence[tuple[str, str]], footnote: str) -> None:
@@ -199,7 +224,7 @@ def build_boxes(doc: DocumentObject, opinions: Sequence[tuple[str, str]], footno
         _, content = fill_row(table, idx, [label(0, 0, caption), value(1, 1, "", LEFT)])
         return content
 
-    long_text_box(box(0, "主要工作业绩成果", 8.0), "{{ achievements }}")
+    long_text_box(box(0, "主要工作\n业绩成果", 8.0), "{{ achievements }}")
     pledge_box(box(1, "本人承诺", 3.2), PLEDGE_TEXT, PLEDGE_SIGNATURE)
 
     for offset, (caption, hint) in enumerate(opinions):
@@ -211,6 +236,13 @@ def build_boxes(doc: DocumentObject, opinions: Sequence[tuple[str, str]], footno
         stamp, date = STAMP_LINES
         add_run(format_paragraph(opinion.add_paragraph(), align=RIGHT, after=Pt(6)), stamp + "    ")
         add_run(format_paragraph(opinion.add_paragraph(), align=RIGHT, after=Pt(6)), date)
+
+    # 本人承诺 and the opinions (signatures, stamps) print on one page, with the footnote.
+    last = 1 + len(opinions)
+    keep_rows_together(table, 1, last)
+    for cell in table.rows[last].cells:
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
 
     note = format_paragraph(doc.add_paragraph(), align=LEFT, before=Pt(6))
     add_run(note, footnote, size=SIZE_WUHAO)
@@ -225,7 +257,7 @@ def build_title_form(output: Path) -> Path:
         *personal_rows(),
         pair("工作单位", "{{ employer_text }}", "单位性质", "{{ employer_type }}"),
         pair("现从事岗位", "{{ position }}", "参加工作时间", "{{ work_start }}"),
-        pair("职业资格或技能等级", "{{ skill_text }}", "取得时间", "{{ need_cert_obtained }}"),
+        pair("职业资格或\n技能等级", "{{ skill_text }}", "取得时间", "{{ need_cert_obtained }}"),
         pair("申报职称", "{{ apply_title }}", "申报专业", "{{ apply_specialty }}"),
         pair("水平能力测试", "{{ test_text }}", "申报途径", "{{ route }}"),
         wide("推荐结果公示", "{{ publicity_text }}"),
@@ -235,9 +267,9 @@ def build_title_form(output: Path) -> Path:
     build_boxes(
         doc,
         (
-            ("用人单位推荐意见", TITLE_EMPLOYER_HINT),
-            ("人事代理机构或主管部门意见", "（人事代理机构组织申报或委托评审的填写）"),
-            ("受理部门初审意见", ""),
+            ("用人单位\n推荐意见", TITLE_EMPLOYER_HINT),
+            ("人事代理机构\n或主管部门\n意见", "（人事代理机构组织申报或委托评审的填写）"),
+            ("受理部门\n初审意见", ""),
         ),
         TITLE_FOOTNOTE,
     )

@@ -234,8 +234,8 @@ def keep_rows_together(table: Table, first: int, last: int) -> None:
             insert_before(tr_pr, OxmlElement("w:cantSplit"), ("w:trHeight", "w:tblHeader", "w:jc"))
         if idx == last:
             continue
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
+        for tc in row._tr.tc_lst:  # every cell of the row, the covered parts of merged cells too
+            for paragraph in _Cell(tc, table).paragraphs:
                 paragraph.paragraph_format.keep_with_next = True
 
 

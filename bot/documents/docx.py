@@ -38,11 +38,11 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2 import Environment, Template
 
+from bot.documents.photo import cropped
 from bot.engine.program import FormProgram
 from bot.engine.spec import ImageField, LongTextField
 
-PHOTO_WIDTH_MM = 30
-NO_PHOTO = "（照片）"
+NO_PHOTO = ""  # no photo given: the template prints its own label (贴照片) in the box
 FileReader = Callable[[str], bytes | None]
 STORED_EXTENSIONS = frozenset({"jpeg", "jpg", "png", "gif"})
 KEPT = 32  # compiled parts (and template files) kept; a form has a few parts per document
@@ -161,7 +161,7 @@ def render_docx(
         if isinstance(info.field, LongTextField) and isinstance(values.get(key), str):
             values[key] = Listing(values[key])
         elif isinstance(info.field, ImageField):
-            values[key] = _image(tpl, answers.get(key), read_file)
+            values[key] = _image(tpl, info.field, answers.get(key), read_file)
     for key, value in list(values.items()):
         if isinstance(value, str) and "\n" in value:
             values[key] = Listing(value)
@@ -242,10 +242,16 @@ def _save(tpl: DocxTemplate) -> bytes:
     return out.getvalue()
 
 
-def _image(tpl: DocxTemplate, ref: Any, read_file: FileReader | None) -> Any:
+def _image(tpl: DocxTemplate, field: ImageField, ref: Any, read_file: FileReader | None) -> Any:
+    """The photo cropped centred to the box's proportions and placed at exactly the box's size."""
     if not isinstance(ref, dict) or read_file is None:
         return NO_PHOTO
     data = read_file(str(ref.get("ref", "")))
     if not data:
         return NO_PHOTO
-    return InlineImage(tpl, io.BytesIO(data), width=Mm(PHOTO_WIDTH_MM))
+    width, height = field.print_size_mm
+    try:
+        picture = cropped(data, width, height)
+    except ValueError:
+        return NO_PHOTO
+    return InlineImage(tpl, io.BytesIO(picture), width=Mm(width), height=Mm(height))

@@ -15,7 +15,7 @@ from bot.engine.program import FieldInfo, FormProgram
 from bot.engine.replies import Reply
 from bot.engine.review import review_reply
 from bot.engine.slots import next_slot, progress
-from bot.engine.spec import IdNumberField
+from bot.engine.spec import IdNumberField, ImageField
 from bot.engine.state import Session, Slot, new_state, parse_key
 from bot.engine.text import cn_date
 from bot.engine.values import (
@@ -371,6 +371,8 @@ class Step(EditCommands):
             self.out.append(r.error(slot.key, str(exc), None))
             self._advance()
             return
+        if isinstance(slot.info.field, ImageField) and slot.group is None:
+            self.out.append(r.photo_crop(slot.info))
         self._accept(slot, value)
 
     def _check(self, slot: Slot, info: FieldInfo, value: Any) -> None:

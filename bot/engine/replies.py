@@ -95,3 +95,19 @@ def finding(item: Finding) -> Reply:
 
 def notice(text: str, **data: Any) -> Reply:
     return Reply("notice", text, data)
+
+
+PHOTO_SIZES = {(35.0, 49.0): "二寸", (25.0, 35.0): "一寸"}
+
+
+def photo_crop(info: FieldInfo) -> Reply:
+    """After a photo is taken: it prints cropped to the box; channels show `data.photo_crop` as a preview
+    of the cropped photo (the field's current answer) under this text."""
+    assert isinstance(info.field, ImageField)
+    width, height = info.field.print_size_mm
+    size = f"{width / 10:g}×{height / 10:g} 厘米"
+    name = PHOTO_SIZES.get((width, height))
+    shown = f"{name}（{size}）" if name else size
+    text = f"照片将按{shown}居中裁剪后打印，如下图。不合适可回复“上一步”重新上传。"
+    crop = {"field": info.id, "width_mm": width, "height_mm": height}
+    return Reply("notice", text, {"photo_crop": crop})

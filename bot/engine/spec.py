@@ -146,9 +146,29 @@ class UsccField(FieldBase):
     type: Literal["cn_uscc"]
 
 
+PHOTO_SIZE_MM = (35.0, 49.0)  # 二寸 (3.5 × 4.9 cm), the box most official forms have
+PHOTO_SIDE_MM = (10.0, 200.0)  # a printed photo's side: from a small stamp to most of an A4 page
+
+
 class ImageField(FieldBase):
     type: Literal["image"]
     max_mb: float = Field(default=10, gt=0, le=50)
+    print_size_mm: tuple[float, float] = Field(
+        default=PHOTO_SIZE_MM,
+        description="打印尺寸 [宽, 高]（毫米），照片居中裁剪成这个比例后按此大小放进文件，默认二寸 [35, 49]",
+    )
+
+    @field_validator("print_size_mm", mode="before")
+    @classmethod
+    def _print_size(cls, value: object) -> object:
+        low, high = PHOTO_SIDE_MM
+        fix = f"print_size_mm 写成 [宽, 高]（毫米，各在 {low:g}–{high:g} 之间），例如二寸照片写 [35, 49]"
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise ValueError(fix)
+        for side in value:
+            if isinstance(side, bool) or not isinstance(side, int | float) or not low <= side <= high:
+                raise ValueError(fix)
+        return tuple(float(side) for side in value)
 
 
 class FileField(FieldBase):
@@ -327,6 +347,9 @@ class ChecklistItem(Strict):
     action: bool | None = None  # something the applicant does (a checkbox); default: every group but 提示
 
 
+DATE_STYLES = ("dots", "chinese")
+
+
 class FormSpec(Strict):
     id: Ident
     title: str
@@ -344,6 +367,10 @@ class FormSpec(Strict):
     duplicates: list[DuplicateCheck] = Field(default_factory=list)
     listing: ListingSpec = Field(default_factory=ListingSpec)
     copies: int = Field(default=1, ge=1, le=10)
+    date_style: Literal["dots", "chinese"] = Field(
+        default="dots",
+        description="文件里日期的写法：dots（2012.07、2021.07.01）或 chinese（2012年7月、2021年7月1日）",
+    )
 
     @field_validator("sections")
     @classmethod

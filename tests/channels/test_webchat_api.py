@@ -459,3 +459,28 @@ def test_a_retried_upload_with_the_same_msg_id_is_stored_once(client: TestClient
     assert again.json()["replies"] == first.json()["replies"]
     store = client.app.state.intake.store  # type: ignore[attr-defined]
     assert store.db.execute("SELECT count(*) FROM files").fetchone()[0] == 1
+
+
+def test_photo_upload_reply_carries_the_cropped_preview_only_in_its_response(client: TestClient) -> None:
+    """The `photo_crop` notice gets the photo cropped to 35×49 mm as a data: URL in the upload's response;
+    the session (a reload, the transcript) and every address stay free of it."""
+    token = start(client)["token"]
+    say(client, token, *COMPLETE[:-1])
+    response = upload(client, token, jpeg((900, 1600)), "me.jpg")
+    assert response.status_code == 200, response.text
+    (notice,) = [r for r in response.json()["replies"] if "photo_crop" in r["data"]]
+    assert notice["kind"] == "notice" and notice["text"].startswith(
+        "照片将按二寸（3.5×4.9 厘米）居中裁剪后打印"
+    )
+    crop = notice["data"]["photo_crop"]
+    assert {k: crop[k] for k in ("field", "width_mm", "height_mm")} == {
+        "field": "photo",
+        "width_mm": 35.0,
+        "height_mm": 49.0,
+    }
+    prefix = "data:image/jpeg;base64,"
+    assert crop["preview"].startswith(prefix)
+    picture = Image.open(io.BytesIO(base64.b64decode(crop["preview"][len(prefix) :])))
+    assert picture.format == "JPEG" and abs(picture.width - picture.height * 35 / 49) <= 1
+    again = client.get("/api/session", headers=auth(token)).text
+    assert "base64" not in again and prefix not in again

@@ -19,6 +19,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 
+from tests.documents.label_fit import overflowing_labels
 from tests.documents.template_checks import (
     assert_a4_and_fonts,
     assert_matches_committed,
@@ -132,7 +133,7 @@ def test_template_uses_only_the_agreed_variables() -> None:
 
 
 def test_official_labels_in_official_order() -> None:
-    text = _all_text(Document(str(TEMPLATE)))
+    text = _all_text(Document(str(TEMPLATE))).replace("\n", "")  # header labels break like the official
     position = 0
     for official in OFFICIAL_LABELS:
         found = text.find(official, position)
@@ -158,7 +159,7 @@ def test_every_tag_sits_in_a_single_run_and_control_rows_hold_only_the_tag() -> 
 def test_page_setup_and_fonts() -> None:
     doc = Document(str(TEMPLATE))
     assert_a4_and_fonts(doc)
-    assert [len(t._tbl.tblGrid.gridCol_lst) for t in doc.tables] == [5, 6, 7]
+    assert [len(t._tbl.tblGrid.gridCol_lst) for t in doc.tables] == [5, 5, 6, 7]
 
 
 def test_committed_template_matches_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,11 +173,14 @@ def test_committed_template_matches_builder(tmp_path: Path, monkeypatch: pytest.
 def test_rendered_rows_numbered_in_the_official_columns(tmp_path: Path, n: int) -> None:
     context = _context(n)
     doc, _ = _render(tmp_path, context)
-    basic, staff, experts = doc.tables
+    basic, mappings, staff, experts = doc.tables
     rows = _row_texts(basic)
     assert rows[2] == ["评价机构名称", "name0"]
     assert rows[7] == ["姓名", "legal_name0", "职务", "legal_title0"]
     assert rows[11] == ["座机", "contact_phone0", "手机", "contact_mobile0"]
+    assert len(rows) == 12
+    rows = _row_texts(mappings)
+    assert len(rows) == 2 + n
     assert rows[-n:] == [
         [str(i), *(context["mappings"][i - 1][c] for c in ROWS["mappings"])] for i in range(1, n + 1)
     ]
@@ -208,3 +212,34 @@ def test_render_hostile_text_is_literal(tmp_path: Path) -> None:
         body = zf.read("word/document.xml").decode("utf-8")
     assert "&lt;/w:t&gt;" in body and "&lt;script&gt;" in body
     assert "<script>" not in body
+
+
+def _tr_has(row: Any, tag: str) -> bool:
+    return row._tr.trPr is not None and row._tr.trPr.find(qn(tag)) is not None
+
+
+def _keeps_with_next(row: Any) -> bool:
+    return all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+
+
+def test_list_headers_repeat_and_headings_keep_with_what_follows(tmp_path: Path) -> None:
+    doc, _ = _render(tmp_path, _context(20))
+    basic, mappings, staff, experts = doc.tables
+    assert not any(_tr_has(row, "w:tblHeader") for row in basic.rows)
+    # 二: its heading and column header lead the table and repeat on every page
+    assert [_tr_has(row, "w:tblHeader") for row in mappings.rows] == [True, True] + [False] * 20
+    assert _keeps_with_next(mappings.rows[0]) and _keeps_with_next(mappings.rows[1])
+    for table in (staff, experts):
+        assert [_tr_has(row, "w:tblHeader") for row in table.rows] == [True] + [False] * 20
+        assert _keeps_with_next(table.rows[0])
+    assert all(_tr_has(row, "w:cantSplit") for t in doc.tables for row in t.rows)
+    # the sub-headings of 一 keep with their rows; 三、（一）、（二） keep with their tables
+    headings = [row for row in basic.rows if len(row._tr.tc_lst) == 1]
+    assert len(headings) == 4 and all(_keeps_with_next(row) for row in headings)
+    for text in ("三、人员情况", "（一）负责贯通评价工作人员情况", "（二）评审专家情况"):
+        paragraph = next(p for p in doc.paragraphs if p.text.startswith(text))
+        assert paragraph.paragraph_format.keep_with_next, text
+
+
+def test_labels_fit_their_cells() -> None:
+    assert overflowing_labels(Document(str(TEMPLATE))) == []

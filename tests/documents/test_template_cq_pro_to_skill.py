@@ -22,6 +22,7 @@ from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, InlineImage, Listing
 from PIL import Image
 
+from tests.documents.label_fit import overflowing_labels
 from tests.documents.template_checks import (
     assert_a4_and_fonts,
     assert_matches_committed,
@@ -64,6 +65,7 @@ ALLOWED_VARIABLES = {
 SCALAR_FIELDS = sorted(ALLOWED_VARIABLES - {"photo", "education", "work_history", "achievements"})
 
 OFFICIAL_LABELS = (
+    "附件2",
     "重庆市专业技术人员参加高技能人才评价申报表",
     "单位：",
     "姓名：",
@@ -122,7 +124,9 @@ INSTRUCTIONS = (
     "七、本表一式两份，一份存入本人档案，一份由评价机构留存。",
 )
 
-PHOTO_PLACEHOLDER = "（照片）"
+NO_PHOTO = ""  # what the renderer passes when no photo was given
+PHOTO_LABEL = "照片"  # what the template prints then, as the official form's box
+PHOTO_TAG = "{% if photo %}{{ photo }}{% else %}照片{% endif %}"
 
 ContextFactory = Callable[[DocxTemplate], dict[str, Any]]
 
@@ -164,9 +168,19 @@ def _row_texts(table: Table) -> list[list[str]]:
 
 
 def _tables(doc: DocumentObject) -> tuple[Table, Table, Table]:
-    assert len(doc.tables) == 3, "cover, 申报人员基本情况表, boxes"
-    cover, basic, boxes = doc.tables
+    """cover, 申报人员基本情况表 (its fixed rows), boxes."""
+    cover, basic, _, _, boxes = _all_tables(doc)
     return cover, basic, boxes
+
+
+def _all_tables(doc: DocumentObject) -> tuple[Table, Table, Table, Table, Table]:
+    assert len(doc.tables) == 5, "cover, 基本情况 fixed rows, 学历 list, 工作经历 list, boxes"
+    cover, basic, education, work, boxes = doc.tables
+    return cover, basic, education, work, boxes
+
+
+def _flat(text: str) -> str:
+    return text.replace("\n", "")
 
 
 def _render(tmp_path: Path, make_context: ContextFactory) -> tuple[dict[str, Any], DocumentObject, Path]:
@@ -260,7 +274,7 @@ def _hostile_context(tpl: DocxTemplate) -> dict[str, Any]:
     context: dict[str, Any] = {
         field: f"{field}:{HOSTILE_VALUES[i % len(HOSTILE_VALUES)]}" for i, field in enumerate(SCALAR_FIELDS)
     }
-    context["photo"] = PHOTO_PLACEHOLDER
+    context["photo"] = NO_PHOTO
     context["achievements"] = Listing("第一行 <b>&</b>\n第二行 {{ 7*7 }}\n第三行 {% if %} 😀")
     context["education"] = [
         {
@@ -306,7 +320,7 @@ def _assert_common_layout(context: dict[str, Any], doc: DocumentObject) -> str:
         assert expected in text, (field, expected)
     _, _, boxes = _tables(doc)
     box_rows = _row_texts(boxes)
-    assert [row[0] for row in box_rows] == [
+    assert [_flat(row[0]) for row in box_rows] == [
         "是否具有符合直接认定条件或成果",
         "主要工作成绩及业绩贡献",
         "本人承诺",
@@ -315,18 +329,18 @@ def _assert_common_layout(context: dict[str, Any], doc: DocumentObject) -> str:
     ]
     assert box_rows[0][1] == context["direct_awards_text"]
 
-    _, basic, _ = _tables(doc)
+    _, basic, education_table, work_table, _ = _all_tables(doc)
     education = context["education"]
     work = context["work_history"]
-    assert len(basic.rows) == 8 + 1 + len(education) + 2 + len(work)
-    assert _loop_rows(basic, "学历", len(education)) == [
+    assert len(basic.rows) == 8
+    assert len(education_table.rows) == 1 + len(education)
+    assert len(work_table.rows) == 2 + len(work)
+    assert _loop_rows(education_table, "学历", len(education)) == [
         [r["degree"], r["graduated"], r["school"], r["major"], r["cert_no"]] for r in education
     ]
-    assert _row_texts(basic)[8 + 1 + len(education)] == ["工作经历"]
-    work_rows = _loop_rows(basic, "起止时间", len(work))
+    assert _row_texts(work_table)[0] == ["工作经历"]
+    work_rows = _loop_rows(work_table, "起止时间", len(work))
     assert work_rows == [[f"{w['start']}—{w['end']}", w["employer"], w["position"]] for w in work]
-    all_rows = _row_texts(basic)
-    assert all_rows[len(all_rows) - len(work) :] == work_rows  # the work loop closes the table
     return text
 
 
@@ -357,8 +371,8 @@ def test_every_tag_sits_in_a_single_run() -> None:
 
 def test_tr_control_rows_hold_only_the_tag() -> None:
     doc = Document(str(TEMPLATE))
-    _, basic, _ = _tables(doc)
-    control = control_rows([basic], _row_texts)
+    _, basic, education, work, _ = _all_tables(doc)
+    control = control_rows([basic, education, work], _row_texts)
     assert control == [
         ["{%tr for r in education %}"],
         ["{%tr endfor %}"],
@@ -375,13 +389,14 @@ def test_page_setup_fonts_and_photo_box() -> None:
 
     _, basic, _ = _tables(doc)
     photo = _photo_tc(basic)
-    assert _tc_text(photo) == "{{ photo }}"
-    assert photo.width is not None and abs(photo.width - Cm(3.6)) < Cm(0.05)
+    assert _tc_text(photo) == PHOTO_TAG
+    # holds a 35 x 49 mm (二寸) photo: 3.5 cm + paddings wide, >= 5.1 cm high
+    assert photo.width is not None and photo.width >= Cm(3.7)
     assert photo.tcPr.vMerge is not None and photo.tcPr.vMerge.val == "restart"
     for row in basic.rows[1:3]:
         assert row._tr.tc_lst[-1].tcPr.vMerge.val == "continue"
     photo_rows_height = sum(row.height or 0 for row in basic.rows[:3])
-    assert abs(photo_rows_height - Cm(4.5)) < Cm(0.1)
+    assert photo_rows_height >= Cm(5.1)
 
 
 def test_committed_template_matches_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -405,7 +420,7 @@ def test_render_full_context_with_photo(tmp_path: Path) -> None:
     photo = _photo_tc(basic)
     photo_xml = photo.xml
     assert "<pic:pic" in photo_xml and "<a:blip" in photo_xml
-    assert PHOTO_PLACEHOLDER not in _tc_text(photo)
+    assert PHOTO_LABEL not in _tc_text(photo)
     assert len(list(doc.inline_shapes)) == 1
     blip = photo.xpath(".//a:blip")[0]
     image_part = doc.part.related_parts[blip.get(qn("r:embed"))]
@@ -413,7 +428,7 @@ def test_render_full_context_with_photo(tmp_path: Path) -> None:
     with zipfile.ZipFile(out) as zf:
         body = zf.read("word/document.xml").decode("utf-8")
     tbl_start = body.index("申报人员基本情况表")
-    assert body.index("<pic:pic", tbl_start) < body.index("主要工作成绩及业绩贡献")
+    assert body.index("<pic:pic", tbl_start) < body.index("本人承诺申报表中")
 
 
 def test_render_hostile_context_is_literal(tmp_path: Path) -> None:
@@ -433,7 +448,7 @@ def test_render_hostile_context_is_literal(tmp_path: Path) -> None:
     assert "49" not in text
     _, basic, boxes = _tables(doc)
     assert _row_texts(boxes)[1][1] == achievements
-    assert _tc_text(_photo_tc(basic)) == PHOTO_PLACEHOLDER
+    assert _tc_text(_photo_tc(basic)) == PHOTO_LABEL
     assert "<pic:pic" not in _photo_tc(basic).xml
     with zipfile.ZipFile(out) as zf:
         body = zf.read("word/document.xml").decode("utf-8")
@@ -444,21 +459,83 @@ def test_render_hostile_context_is_literal(tmp_path: Path) -> None:
 def test_render_empty_lists_drop_loop_rows(tmp_path: Path) -> None:
     def make(tpl: DocxTemplate) -> dict[str, Any]:
         context = _full_context(tpl)
-        context.update(education=[], work_history=[], photo=PHOTO_PLACEHOLDER)
+        context.update(education=[], work_history=[], photo=NO_PHOTO)
         return context
 
     context, doc, _ = _render(tmp_path, make)
     text = _assert_common_layout(context, doc)
     _assert_no_jinja_left(text, [])
-    _, basic, _ = _tables(doc)
-    assert _row_texts(basic)[-1] == ["起止时间", "工作单位", "职务（岗位）"]
+    _, basic, education, work, _ = _all_tables(doc)
+    assert _row_texts(education) == [["学历", "毕业时间", "毕业院校", "所学专业", "证书编号"]]
+    assert _row_texts(work)[-1] == ["起止时间", "工作单位", "职务（岗位）"]
+    assert _tc_text(_photo_tc(basic)) == PHOTO_LABEL
 
 
 @pytest.mark.parametrize("make_context", [_full_context, _hostile_context], ids=["full", "hostile"])
-def test_rendered_rows_keep_the_seven_column_grid(tmp_path: Path, make_context: ContextFactory) -> None:
+def test_rendered_rows_keep_their_grid(tmp_path: Path, make_context: ContextFactory) -> None:
     _, doc, _ = _render(tmp_path, make_context)
-    _, basic, _ = _tables(doc)
-    grid_cols = len(basic._tbl.tblGrid.gridCol_lst)
-    assert grid_cols == 7
-    for row in basic.rows:
-        assert sum(tc.grid_span for tc in row._tr.tc_lst) == grid_cols
+    _, basic, education, work, _ = _all_tables(doc)
+    for table, grid_cols in ((basic, 7), (education, 5), (work, 3)):
+        assert len(table._tbl.tblGrid.gridCol_lst) == grid_cols
+        for row in table.rows:
+            assert sum(tc.grid_span for tc in row._tr.tc_lst) == grid_cols
+        # the three tables print as one grid: same width
+        width = sum(c.w for c in table._tbl.tblGrid.gridCol_lst)
+        assert abs(width - sum(c.w for c in basic._tbl.tblGrid.gridCol_lst)) < Cm(0.01)
+
+
+# --- printing: pages, labels -----------------------------------------------------------------
+def _is_header(row: Any) -> bool:
+    tr_pr = row._tr.trPr
+    return tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
+
+
+def _cant_split(row: Any) -> bool:
+    tr_pr = row._tr.trPr
+    return tr_pr is not None and tr_pr.find(qn("w:cantSplit")) is not None
+
+
+def _keeps_with_next(row: Any) -> bool:
+    return all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs)
+
+
+def test_list_headers_repeat_on_every_page(tmp_path: Path) -> None:
+    def make(tpl: DocxTemplate) -> dict[str, Any]:
+        context = _full_context(tpl)
+        context["work_history"] = context["work_history"] * 4  # 12 rows: more than a page can hold
+        return context
+
+    _, doc, _ = _render(tmp_path, make)
+    _, basic, education, work, _ = _all_tables(doc)
+    assert not any(_is_header(row) for row in basic.rows)
+    assert [_is_header(row) for row in education.rows] == [True, False, False]
+    assert [_is_header(row) for row in work.rows] == [True, True] + [False] * 12
+    # the headers keep with the first entry; no entry splits over two pages
+    assert _keeps_with_next(work.rows[0]) and _keeps_with_next(work.rows[1])
+    assert _keeps_with_next(education.rows[0])
+    assert all(_cant_split(row) for row in (*education.rows[1:], *work.rows[2:]))
+
+
+def test_signature_boxes_keep_together() -> None:
+    doc = Document(str(TEMPLATE))
+    _, _, boxes = _tables(doc)
+    # 本人承诺, 申报单位推荐意见, 评价机构意见 never part; the long 业绩 box may run over a page
+    assert all(_cant_split(row) for row in boxes.rows[2:])
+    assert not _cant_split(boxes.rows[1])
+    assert all(_keeps_with_next(row) for row in boxes.rows[2:])
+
+
+def test_cover_carries_the_attachment_mark_and_underlined_fields() -> None:
+    doc = Document(str(TEMPLATE))
+    assert doc.paragraphs[0].text == "附件2"
+    cover, _, _ = _tables(doc)
+    for row in cover.rows:
+        runs = row.cells[1].paragraphs[0].runs
+        assert runs[0].text.startswith("{{") and runs[0].font.underline
+        # an underlined tab runs the rule to the right edge, also under a wrapped long name
+        assert runs[1]._r.find(qn("w:tab")) is not None and runs[1].font.underline
+        assert runs[-1].text == "\u200b" and runs[-1].font.underline  # the tab is not trailing space
+
+
+def test_labels_fit_their_cells() -> None:
+    assert overflowing_labels(Document(str(TEMPLATE))) == []

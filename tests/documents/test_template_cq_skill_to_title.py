@@ -18,6 +18,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, Listing
 
+from tests.documents.label_fit import overflowing_labels
 from tests.documents.template_checks import (
     assert_a4_and_fonts,
     assert_matches_committed,
@@ -180,7 +181,7 @@ def test_render_full_context(tmp_path: Path) -> None:
     doc, _ = _render(tmp_path, context)
     text = _all_text(doc)
     for label in LABELS:
-        assert label in text, label
+        assert label in text.replace("\n", ""), label
     for clause in CLAUSES:
         assert clause in text, clause
     for name in SCALARS:
@@ -189,7 +190,7 @@ def test_render_full_context(tmp_path: Path) -> None:
         assert token not in text
     info, checks, boxes = doc.tables
     assert [
-        "奖项、称号（破格条件）",
+        "奖项、称号\n（破格条件）",
         "全国技术能手\n2020年 全国技术能手（人力资源社会保障部）",
     ] in _row_texts(info)
     check_rows = _row_texts(checks)
@@ -222,3 +223,26 @@ def test_render_hostile_context_is_literal(tmp_path: Path) -> None:
         body = zf.read("word/document.xml").decode("utf-8")
     assert "&lt;/w:t&gt;" in body and "&lt;script&gt;" in body
     assert "<script>" not in body
+
+
+def _tr_has(row: Any, tag: str) -> bool:
+    return row._tr.trPr is not None and row._tr.trPr.find(qn(tag)) is not None
+
+
+def test_printing_headers_repeat_and_blocks_keep_together() -> None:
+    doc = Document(str(TEMPLATE))
+    info, checks, boxes = doc.tables
+    # section headings repeat when a long answer pushes a table over a page, and keep with their rows
+    assert [_tr_has(row, "w:tblHeader") for row in info.rows][:2] == [True, False]
+    assert [_tr_has(row, "w:tblHeader") for row in checks.rows][:3] == [True, True, False]
+    for row in (info.rows[0], checks.rows[0], checks.rows[1]):
+        assert all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+    # 自查结论, 承诺 and 审核意见 never part, nor leave the footnote behind
+    assert all(_tr_has(row, "w:cantSplit") for row in boxes.rows)
+    assert all(
+        p.paragraph_format.keep_with_next for row in boxes.rows for c in row.cells for p in c.paragraphs
+    )
+
+
+def test_labels_fit_their_cells() -> None:
+    assert overflowing_labels(Document(str(TEMPLATE))) == []

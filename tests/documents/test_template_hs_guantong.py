@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from docx.shared import Cm
+from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, Listing
 
+from tests.documents.label_fit import overflowing_labels
 from tests.documents.template_checks import (
     TAG_RE,
     assert_a4_and_fonts,
@@ -66,7 +69,7 @@ def _context(variables: set[str], hostile: bool) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for i, var in enumerate(sorted(variables - {"work_history", "achievements", "photo"})):
         context[var] = f"{var}:{HOSTILE[i % len(HOSTILE)]}" if hostile else f"{var}-值"
-    context["photo"] = "（照片）"
+    context["photo"] = ""  # no photo given: the box prints its label
     context["achievements"] = Listing(_achievements(hostile))
     context["work_history"] = [
         {"start": "2006.08", "end": "至今", "employer": HOSTILE[i] if hostile else "单位", "position": "电工"}
@@ -106,8 +109,10 @@ def test_render_reads_back(
     out = tmp_path / "out.docx"
     tpl.save(out)
     text = _text(out)
+    flat = text.replace("\n", "")  # long labels break over lines
     for official in labels:
-        assert official in text
+        assert official in flat
+    assert "\n照片\n" in text
     for var, val in context.items():
         if isinstance(val, str):
             assert val in text, var
@@ -125,3 +130,48 @@ def test_render_reads_back(
         with zipfile.ZipFile(out) as zf:
             body = zf.read("word/document.xml").decode("utf-8")
         assert "&lt;script&gt;" in body and "<script>" not in body
+
+
+def _is_header(row: Any) -> bool:
+    return row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+def _cant_split(row: Any) -> bool:
+    return row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+
+
+def _keeps_with_next(row: Any) -> bool:
+    return all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs)
+
+
+@pytest.mark.parametrize("template", [TITLE, SKILL], ids=["title", "skill"])
+def test_printing_photo_box_headers_and_blocks(template: Path) -> None:
+    doc = Document(str(template))
+    grid, work, boxes = doc.tables
+    # the 照片 box holds a 35 x 49 mm photo and prints 「照片」 when none was given
+    photo = grid.rows[0]._tr.tc_lst[-1]
+    assert "{% else %}照片{% endif %}" in "".join(t.text or "" for t in photo.iter(qn("w:t")))
+    assert photo.width is not None and photo.width >= Cm(3.7)
+    assert sum(row.height or 0 for row in grid.rows[:3]) >= Cm(5.1)
+    # 工作经历 is a table of its own: its two header rows repeat and keep with the first entry
+    assert not any(_is_header(row) for row in grid.rows)
+    assert [_is_header(row) for row in work.rows] == [True, True, False, False, False]
+    assert _keeps_with_next(work.rows[0]) and _keeps_with_next(work.rows[1])
+    assert _cant_split(work.rows[3])
+    # 本人承诺 and the opinions keep together; the 业绩 box may run over a page
+    assert not _cant_split(boxes.rows[0])
+    assert all(_cant_split(row) for row in boxes.rows[1:])
+    assert all(_keeps_with_next(row) for row in boxes.rows[1:])
+    assert _same_width(grid, work)
+
+
+def _same_width(a: Table, b: Table) -> bool:
+    def width(t: Table) -> int:
+        return sum(c.w for c in t._tbl.tblGrid.gridCol_lst)
+
+    return abs(width(a) - width(b)) < Cm(0.01)
+
+
+@pytest.mark.parametrize("template", [TITLE, SKILL], ids=["title", "skill"])
+def test_labels_fit_their_cells(template: Path) -> None:
+    assert overflowing_labels(Document(str(template))) == []

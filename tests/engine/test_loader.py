@@ -222,3 +222,32 @@ def test_validate_on_a_plain_section_is_an_error(tmp_path: Path) -> None:
 def test_outcomes_are_not_allowed_in_when(tmp_path: Path) -> None:
     spec = GOOD.replace('when: level == "中级"', 'when: grade == "x"') + "outcomes:\n  grade: {label: 等级}\n"
     assert "未知名称 'grade'" in str(load(tmp_path, spec))
+
+
+PHOTO = GOOD.replace(
+    "      - id: years\n",
+    "      - id: photo\n        type: image\n        prompt: 照片？\n        print_size_mm: SIZE\n      - id: years\n",
+)
+
+
+@pytest.mark.parametrize(
+    "size", ["[0, 49]", "[35]", "[35, 49, 1]", "abc", "[35, true]", "[35, 1000]", '["35", 49]']
+)
+def test_bad_photo_print_size_names_the_line_and_the_fix(tmp_path: Path, size: str) -> None:
+    error = load(tmp_path, PHOTO.replace("SIZE", size))
+    assert position(error) == (16, 24)  # the print_size_mm line, at its value
+    assert "print_size_mm 写成 [宽, 高]（毫米，各在 10–200 之间），例如二寸照片写 [35, 49]" in str(error)
+
+
+def test_photo_print_size_and_date_style(tmp_path: Path) -> None:
+    path = tmp_path / "form.yaml"
+    path.write_text(PHOTO.replace("SIZE", "[25, 35]"), encoding="utf-8")
+    program = load_form(path)
+    assert program.fields["photo"].field.print_size_mm == (25.0, 35.0)  # type: ignore[attr-defined]
+    assert program.spec.date_style == "dots"  # the default
+    path.write_text(PHOTO.replace("        print_size_mm: SIZE\n", ""), encoding="utf-8")
+    assert load_form(path).fields["photo"].field.print_size_mm == (35.0, 49.0)  # type: ignore[attr-defined]
+    path.write_text("date_style: chinese\n" + GOOD, encoding="utf-8")
+    assert load_form(path).spec.date_style == "chinese"
+    error = load(tmp_path, "date_style: iso\n" + GOOD)
+    assert position(error)[0] == 1 and "dots" in str(error) and "chinese" in str(error)

@@ -299,7 +299,8 @@ class TelegramChannel:
         stale now; `answered` is the message whose keyboard was already dealt with), and the question now
         shown is recorded with the chat (C1). A finished application's documents follow `done` (C2: also
         `documents`)."""
-        chunks, opts = render.turn(replies)
+        as_text = await self._send_crops(bot, chat_id, app.id, replies)
+        chunks, opts = render.turn(as_text)
         markup = render.keyboard(app.id, app.event_count, opts)
         shown_key, old_keyboard = await self.run(self.chats.shown, chat_id, app.id)
         if old_keyboard is not None and old_keyboard != answered:
@@ -316,6 +317,27 @@ class TelegramChannel:
         await self.run(self.chats.set_shown, chat_id, app.id, asked or shown_key, keyboard_id)
         if any(r.kind in ("done", "documents") for r in replies):
             await self._send_documents(bot, chat_id, app)
+
+    async def _send_crops(self, bot: Bot, chat_id: int, app_id: str, replies: list[Reply]) -> list[Reply]:
+        """A `photo_crop` notice goes as the cropped preview photo with the notice as its caption (sent
+        before the turn's text: it is about the answer just given). The replies left to send as text."""
+        rest = []
+        for reply in replies:
+            crop = reply.data.get("photo_crop") if reply.kind == "notice" else None
+            picture = None
+            if isinstance(crop, dict):
+                picture = await self.run(self.intake.photo_preview, app_id, str(crop.get("field", "")))
+            if picture is None:
+                rest.append(reply)
+                continue
+            try:
+                await self._retrying(
+                    functools.partial(bot.send_photo, chat_id, photo=picture, caption=reply.text)
+                )
+            except (NetworkError, RetryAfter, BadRequest):
+                log.warning("sending the photo preview failed")
+                rest.append(reply)  # the text still says how the photo will print
+        return rest
 
     # -- documents ------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import threading
 import time
@@ -410,12 +411,26 @@ async def upload(request: Request) -> Response:
 
         def store() -> tuple[dict[str, Any], str | None]:  # one trip: check, store, turn, view
             replies, committed, refused = intake.upload_turn(app.id, data, CHANNEL, name, None, msg_id)
-            return _view(intake, committed, token, [r.as_dict() for r in replies]), refused
+            shown = [_with_preview(intake, committed.id, r.as_dict()) for r in replies]
+            return _view(intake, committed, token, shown), refused
 
         payload, refused = await run_in_threadpool(store)
     if refused is not None:
         return JSONResponse({"error": refused, **payload}, status_code=415)
     return JSONResponse(payload)
+
+
+def _with_preview(intake: Intake, app_id: str, reply: dict[str, Any]) -> dict[str, Any]:
+    """A `photo_crop` notice with the cropped photo as a data: URL (`photo_crop.preview`), in this response
+    only: the photo never goes into a URL, the transcript or a log."""
+    crop = reply.get("data", {}).get("photo_crop")
+    if not isinstance(crop, dict):
+        return reply
+    picture = intake.photo_preview(app_id, str(crop.get("field", "")))
+    if picture is None:
+        return reply
+    shown = {**crop, "preview": "data:image/jpeg;base64," + base64.b64encode(picture).decode("ascii")}
+    return {**reply, "data": {**reply["data"], "photo_crop": shown}}
 
 
 EXPIRED = "下载链接已过期：请回到填写页面重新点击下载。"

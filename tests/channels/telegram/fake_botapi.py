@@ -130,6 +130,19 @@ class BotApi:
         s.message = self._message(int(p["chat_id"]), document=doc)
         return s.message
 
+    def _sendPhoto(self, p: dict[str, Any], s: Sent) -> dict[str, Any]:
+        _name, data = s.files["photo"]
+        size = {
+            "file_id": f"s{len(data)}",
+            "file_unique_id": "s",
+            "width": 1,
+            "height": 1,
+            "file_size": len(data),
+        }
+        extra = {"caption": p["caption"]} if p.get("caption") else {}
+        s.message = self._message(int(p["chat_id"]), photo=[size], **extra)
+        return s.message
+
     def _setWebhook(self, p: dict[str, Any], _s: Sent) -> bool:
         self.webhook = (str(p["url"]), p.get("secret_token"))
         return True

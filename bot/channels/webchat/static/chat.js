@@ -597,7 +597,26 @@
         el("p", { className: "pre", text: str(r.text) })
       ]));
     }
+    if (d.photo_crop && typeof d.photo_crop === "object") return renderPhotoCrop(r, d.photo_crop);
     return botBubble(plain(r.text), "notice" + (d.intro ? " intro" : ""));
+  }
+
+  /* After a photo upload: how it will print (cropped to the form's box), with the server's small preview
+     (a data: URL of a JPEG, only in the upload's own response; a reloaded transcript shows the text). */
+  function renderPhotoCrop(r, crop) {
+    var node = el("div", { className: "msg bot notice photo-crop", attrs: { "data-testid": "photo-crop" } }, [
+      el("p", { text: plain(r.text) })
+    ]);
+    var src = str(crop.preview);
+    var w = Number(crop.width_mm), h = Number(crop.height_mm);
+    if (/^data:image\/jpeg;base64,[A-Za-z0-9+\/=]+$/.test(src)) {
+      var img = el("img", {
+        className: "crop-preview",
+        attrs: { src: src, alt: "裁剪后将打印的照片" + (w > 0 && h > 0 ? "（" + w / 10 + "×" + h / 10 + " 厘米）" : "") }
+      });
+      node.appendChild(img);
+    }
+    return append(node);
   }
 
   /* The `documents` reply (C2): the downloads of the finished application, from the state. */
