@@ -151,6 +151,8 @@ def test_document_photo_is_exactly_the_box(size: tuple[int, int]) -> None:
     shapes = Document(io.BytesIO(docx)).inline_shapes
     assert len(shapes) == 1
     assert (shapes[0].width, shapes[0].height) == (Mm(35), Mm(49))
+    inline = shapes[0]._inline  # no wrap distance: LibreOffice would add 0.32 cm each side otherwise
+    assert [inline.get(side) for side in ("distT", "distB", "distL", "distR")] == ["0"] * 4
     (picture,) = _media(docx)
     assert _ratio_ok(_opened(picture).size)
     assert stored == kept and _opened(stored).size == size  # the applicant's photo itself is unchanged
