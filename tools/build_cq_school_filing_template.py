@@ -85,6 +85,7 @@ SUPERVISOR_GRID_CM: tuple[float, ...] = (1.1, 2.0, 3.6, 4.0, 1.9, 4.0)
 PLAN_GRID_CM: tuple[float, ...] = (1.1, 2.6, 2.4, 2.7, 3.6, 4.2)
 
 ROW_HEIGHT = Cm(0.9)
+SIGNATURE_INDENT = Cm(8.0)  # 承诺书: where the signature lines start
 LIST_ROW_HEIGHT = Cm(0.8)
 TEXT_BOX_HEIGHT = Cm(4.0)
 
@@ -439,7 +440,8 @@ def build_pledge(output: Path) -> Path:
     )
     add_run(body, PLEDGE_TEXT, size=SIZE_SANHAO, east_asia=FANGSONG)
 
-    right = WD_ALIGN_PARAGRAPH.RIGHT
+    # The signature block: left-aligned lines from the middle of the page, so that a long 法定代表人 name
+    # wraps under itself instead of running back to the left margin.
     lines = (
         ("法定代表人签名：", "              "),
         ("（法定代表人：", "{{ legal_rep }}"),
@@ -447,13 +449,15 @@ def build_pledge(output: Path) -> Path:
     )
     first = True
     for caption, tail in lines:
-        paragraph = format_paragraph(doc.add_paragraph(), align=right, before=Cm(3.0) if first else Pt(18))
+        paragraph = format_paragraph(doc.add_paragraph(), align=LEFT, before=Cm(3.0) if first else Pt(18))
+        paragraph.paragraph_format.left_indent = SIGNATURE_INDENT
         add_run(paragraph, caption, size=SIZE_SANHAO, east_asia=FANGSONG)
         add_run(paragraph, tail, size=SIZE_SANHAO, east_asia=FANGSONG)
         if caption.startswith("（"):
             add_run(paragraph, "）", size=SIZE_SANHAO, east_asia=FANGSONG)
         first = False
-    date = format_paragraph(doc.add_paragraph(), align=right, before=Pt(18))
+    date = format_paragraph(doc.add_paragraph(), align=LEFT, before=Pt(18))
+    date.paragraph_format.left_indent = SIGNATURE_INDENT
     add_run(date, DATE_TAG, size=SIZE_SANHAO, east_asia=FANGSONG)
 
     return save(doc, output)

@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 import yaml
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.shared import Cm
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
@@ -361,3 +363,16 @@ def test_list_headers_repeat_on_every_page(tmp_path: Path) -> None:
 @pytest.mark.parametrize("template", [APPLICATION, WORK_PLAN, PLEDGE])
 def test_labels_fit_their_cells(template: str) -> None:
     assert overflowing_labels(Document(str(TEMPLATES / template))) == []
+
+
+def test_pledge_signature_lines_wrap_under_themselves() -> None:
+    """A long 法定代表人 name wraps under the signature block, not back to the left margin."""
+    doc = Document(str(TEMPLATES / PLEDGE))
+    block = [
+        p for p in doc.paragraphs if p.text.startswith(("法定代表人签名", "（法定代表人", "单位盖章", "{%"))
+    ]
+    assert len(block) == 4
+    for paragraph in block:
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.LEFT
+        assert paragraph.paragraph_format.left_indent is not None
+        assert paragraph.paragraph_format.left_indent >= Cm(6)
