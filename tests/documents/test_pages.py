@@ -537,7 +537,6 @@ def test_each_answer_appears(looked: Looked, case: tuple[str, str, str]) -> None
     assert not missing, "not printed:\n" + "\n".join(missing)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="photo-dates branch")
 @pytest.mark.parametrize("case", PHOTO_CASES, ids=case_id)
 def test_photo_keeps_its_box_size(looked: Looked, case: tuple[str, str]) -> None:
     """A 9:16 phone photo is printed cropped to the box: 35 × 49 mm ± 1 mm (contract 1)."""
