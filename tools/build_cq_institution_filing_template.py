@@ -37,8 +37,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml.ns import qn
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from docx.table import Table
 
@@ -59,6 +58,8 @@ from docx_kit import (
     fill_row,
     first_paragraph,
     format_paragraph,
+    join,
+    joint,
     label,
     main_for_file,
     new_table,
@@ -66,7 +67,6 @@ from docx_kit import (
     save,
     set_row_height,
     setup_document,
-    tiny_spacer,
     value,
 )
 
@@ -175,20 +175,6 @@ def build_basic_table(doc: DocumentObject) -> None:
     repeat_header(mappings.rows[0])
     repeat_header(mappings.rows[1])
     join(basic, mappings)
-
-
-def joint(doc: DocumentObject) -> None:
-    """The paragraph two tables need between them (Word would merge them), exactly 1 pt high."""
-    paragraph = tiny_spacer(doc)
-    paragraph.paragraph_format.line_spacing = Pt(1)
-    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-
-
-def join(upper: Table, lower: Table) -> None:
-    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
-    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
-    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
-        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
 
 
 def _fill_table(table: Table, layout: Sequence[tuple[str, str | list[Cell]]], n_cols: int) -> None:

@@ -42,7 +42,7 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -64,6 +64,8 @@ from docx_kit import (
     fill_row,
     first_paragraph,
     format_paragraph,
+    join,
+    joint,
     keep_rows_together,
     label,
     long_text_box,
@@ -76,7 +78,6 @@ from docx_kit import (
     set_fonts,
     set_row_height,
     setup_document,
-    tiny_spacer,
     value,
 )
 
@@ -313,20 +314,6 @@ def build_basic_info(doc: DocumentObject) -> None:
         doc, WORK_GRID_CM, [work_heading, work_header], "{%tr for w in work_history %}", work_row
     )
     join(education, work)
-
-
-def joint(doc: DocumentObject) -> None:
-    """The paragraph two tables need between them (Word would merge them), exactly 1 pt high."""
-    paragraph = tiny_spacer(doc)
-    paragraph.paragraph_format.line_spacing = Pt(1)
-    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-
-
-def join(upper: Table, lower: Table) -> None:
-    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
-    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
-    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
-        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
 
 
 def list_table(

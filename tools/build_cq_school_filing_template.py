@@ -32,8 +32,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml.ns import qn
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Length, Pt
 from docx.table import Table
 
@@ -52,6 +51,8 @@ from docx_kit import (
     fill_row,
     first_paragraph,
     format_paragraph,
+    join,
+    joint,
     label,
     main_for_dir,
     merge,
@@ -174,20 +175,6 @@ def row_values(keys: Sequence[str], *, left: Sequence[str] = ()) -> list[Cell]:
     for i, key in enumerate(keys, start=1):
         cells.append(value(i, i, f"{{{{ r.{key} }}}}", LEFT if key in left else WD_ALIGN_PARAGRAPH.CENTER))
     return cells
-
-
-def joint(doc: DocumentObject) -> None:
-    """The paragraph two tables need between them (Word would merge them), exactly 1 pt high."""
-    paragraph = tiny_spacer(doc)
-    paragraph.paragraph_format.line_spacing = Pt(1)
-    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-
-
-def join(upper: Table, lower: Table) -> None:
-    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
-    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
-    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
-        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
 
 
 def attachment_mark(doc: DocumentObject, text: str) -> None:

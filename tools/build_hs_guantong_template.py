@@ -33,8 +33,6 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_LINE_SPACING
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import Table, _Cell
 
@@ -54,6 +52,8 @@ from docx_kit import (
     fill_row,
     first_paragraph,
     format_paragraph,
+    join,
+    joint,
     keep_rows_together,
     label,
     long_text_box,
@@ -117,20 +117,6 @@ def build_heading(doc: DocumentObject, title: str) -> None:
     add_run(heading, title, size=SIZE_XIAOER, bold=True, east_asia=HEITI)
     sub = format_paragraph(doc.add_paragraph(), after=Pt(10))
     add_run(sub, SUBTITLE, size=SIZE_XIAOSI)
-
-
-def joint(doc: DocumentObject) -> None:
-    """The paragraph two tables need between them (Word would merge them), exactly 1 pt high."""
-    paragraph = tiny_spacer(doc)
-    paragraph.paragraph_format.line_spacing = Pt(1)
-    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-
-
-def join(upper: Table, lower: Table) -> None:
-    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
-    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
-    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
-        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
 
 
 def build_work_history(doc: DocumentObject) -> Table:

@@ -239,6 +239,20 @@ def keep_rows_together(table: Table, first: int, last: int) -> None:
                 paragraph.paragraph_format.keep_with_next = True
 
 
+def joint(doc: DocumentObject) -> None:
+    """The paragraph two tables need between them (Word would merge them), exactly 1 pt high."""
+    paragraph = tiny_spacer(doc)
+    paragraph.paragraph_format.line_spacing = Pt(1)
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+
+
+def join(upper: Table, lower: Table) -> None:
+    """``upper``'s bottom rule and ``lower``'s top rule are ½ pt (an inner rule): 1 pt apart, they print as
+    one rule of one grid, and a table that ends a page (or starts one) still has its rule there."""
+    for table, side in ((upper, "w:bottom"), (lower, "w:top")):
+        table._tbl.tblPr.find(qn("w:tblBorders")).find(qn(side)).set(qn("w:sz"), "4")
+
+
 def set_cell_margins(cell: _Cell, left_cm: float, right_cm: float) -> None:
     tc_pr = cell._tc.get_or_add_tcPr()
     tc_mar = OxmlElement("w:tcMar")

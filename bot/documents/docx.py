@@ -257,7 +257,7 @@ def _image(tpl: DocxTemplate, field: ImageField, ref: Any, read_file: FileReader
     return _BoxedImage(tpl, io.BytesIO(picture), width=Mm(width), height=Mm(height))
 
 
-class _BoxedImage(InlineImage):
+class _BoxedImage(InlineImage):  # type: ignore[misc]  # docxtpl has no type hints
     """An inline picture with no wrap distance: LibreOffice otherwise adds 0.32 cm on each side of an
     inline image that does not say distL/distR, pushing a 35 mm photo past the right rule of its box."""
 
